@@ -1,0 +1,6 @@
+//! sea-orm entities of every Chaos service, one module per service. A service reads and
+//! writes only its own module's tables; it learns about other services' data through
+//! GraphQL entities or events.
+
+pub mod chaos;
+pub mod users;

@@ -1,0 +1,8 @@
+//! Database migrations, grouped per service. Each service runs only its own migrator,
+//! which records its progress in its own table (`seaql_migrations_<service>`), so
+//! services can share one database server, or even one database, without colliding.
+
+pub mod chaos;
+pub mod users;
+
+pub use sea_orm_migration::MigratorTrait;

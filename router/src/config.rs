@@ -1,0 +1,61 @@
+//! Router configuration: Hive Router's own `router.config.yaml` format, loaded with its
+//! loader (so every documented option and `from_env` placeholder works), then adjusted
+//! by [`RouterOverrides`] for the environment the router runs in.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hive_router::config::HiveRouterConfig;
+use serde_json::json;
+
+/// Per-environment adjustments applied on top of the file.
+#[derive(Debug, Clone, Default)]
+pub struct RouterOverrides {
+    /// The composed supergraph to serve.
+    pub supergraph_path: Option<PathBuf>,
+    /// Subgraph name → GraphQL URL, replacing the supergraph's `routing_url`s.
+    pub subgraph_urls: BTreeMap<String, String>,
+    /// Where the users service publishes its JWKS.
+    pub jwks_url: Option<String>,
+}
+
+/// Why the configuration could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum RouterConfigError {
+    /// The file is missing or invalid.
+    #[error("cannot load router config {path}: {message}")]
+    Load {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// An override does not fit Hive Router's schema.
+    #[error("invalid router override: {0}")]
+    Override(#[from] serde_json::Error),
+}
+
+/// Loads `path` (Hive Router format) and applies `overrides`.
+pub fn load_config(path: &Path, overrides: &RouterOverrides) -> Result<HiveRouterConfig, RouterConfigError> {
+    let mut config = hive_router::config::load_config(Some(path.display().to_string()))
+        .map_err(|err| RouterConfigError::Load { path: path.display().to_string(), message: err.to_string() })?;
+    apply_overrides(&mut config, overrides)?;
+    Ok(config)
+}
+
+fn apply_overrides(config: &mut HiveRouterConfig, overrides: &RouterOverrides) -> Result<(), RouterConfigError> {
+    // Hive's config types are `#[non_exhaustive]`; they are built through serde, exactly
+    // as if the values had been written in the file.
+    if let Some(path) = &overrides.supergraph_path {
+        config.supergraph = serde_json::from_value(json!({ "source": "file", "path": path }))?;
+    }
+    if !overrides.subgraph_urls.is_empty() {
+        let subgraphs: BTreeMap<&String, serde_json::Value> =
+            overrides.subgraph_urls.iter().map(|(name, url)| (name, json!({ "url": url }))).collect();
+        config.override_subgraph_urls = serde_json::from_value(json!({ "subgraphs": subgraphs }))?;
+    }
+    if let Some(url) = &overrides.jwks_url {
+        config.jwt.jwks_providers = serde_json::from_value(json!([{ "source": "remote", "url": url }]))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! The Chaos gateway: Hive Router embedded as a library. Query planning and execution
+//! are Hive's; ours are the configuration (`router.config.yaml`), the plugins and how
+//! the server is started (on an injected listener, so tests and the all-in-one binary
+//! can run it on any port).
+//!
+//! - [`config`]: loading `router.config.yaml` and applying per-environment overrides
+//!   (supergraph file, subgraph URLs, JWKS URL).
+//! - [`plugins`]: our Hive Router plugins.
+//! - [`server`]: starting the router on a listener, in its own ntex runtime thread.
+
+#![recursion_limit = "256"]
+
+pub mod config;
+pub mod plugins;
+pub mod server;
+
+pub use config::{load_config, RouterOverrides};
+pub use server::{spawn, RunningRouter};

@@ -1,0 +1,124 @@
+//! Starting Hive Router on an already bound listener.
+//!
+//! Hive's own `router_entrypoint` binds the configured address and installs a global
+//! telemetry subscriber; embedded, we need neither: the listener is injected (tests bind
+//! port 0, the all-in-one binary binds 4000) and logs go through the process's own
+//! subscriber. The app below assembles Hive's public pieces in the order its entrypoint
+//! does, so request handling is exactly Hive's.
+
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+
+use hive_router::background_tasks::BackgroundTasksManager;
+use hive_router::config::HiveRouterConfig;
+use hive_router::ntex::web;
+use hive_router::ntex::SharedCfg;
+use hive_router::pipeline::long_lived_client_limit::LongLivedClientLimitService;
+use hive_router::pipeline::request_identifiers::RequestIdentifiersService;
+use hive_router::pipeline::request_summary::RequestSummaryService;
+use hive_router::pipeline::response_compression::ResponseCompressionService;
+use hive_router::plugins::plugins_service::PluginService;
+use hive_router::telemetry::TelemetryContext;
+use hive_router::{build_http_service_config, configure_app_from_config, configure_ntex_app, invoke_shutdown_hooks, RouterPaths};
+
+use crate::plugins;
+
+/// A router serving in its own thread.
+pub struct RunningRouter {
+    server: hive_router::ntex::server::Server,
+    thread: Option<JoinHandle<()>>,
+    addr: std::net::SocketAddr,
+}
+
+impl RunningRouter {
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and joins the thread.
+    pub async fn stop(mut self) {
+        self.server.stop(true).await;
+        if let Some(thread) = self.thread.take() {
+            // The thread ends right after the server stops; joining cannot block long.
+            if thread.join().is_err() {
+                tracing::error!("router thread panicked");
+            }
+        }
+    }
+}
+
+/// Starts the router on `listener` with `config`. Returns once it is accepting.
+pub fn spawn(listener: std::net::TcpListener, config: HiveRouterConfig) -> anyhow::Result<RunningRouter> {
+    install_crypto_provider();
+    let addr = listener.local_addr()?;
+    let config: &'static HiveRouterConfig = config.into_static();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let thread = std::thread::Builder::new().name("router".into()).spawn(move || {
+        let runner = hive_router::ntex::rt::System::build().name("chaos-router").build(hive_router::ntex::rt::DefaultRuntime);
+        runner.block_on(async move {
+            match start(listener, config).await {
+                Ok((server, mut background, shared)) => {
+                    // The receiver lives until it gets a message, so this cannot fail.
+                    let _ = ready_tx.send(Ok(server.clone()));
+                    if let Err(err) = server.await {
+                        tracing::error!(cause = %err, "router server failed");
+                    }
+                    background.graceful_shutdown().await;
+                    invoke_shutdown_hooks(&shared).await;
+                }
+                Err(err) => {
+                    let _ = ready_tx.send(Err(err));
+                }
+            }
+        });
+    })?;
+    let server = ready_rx.recv().map_err(|_| anyhow::anyhow!("router thread ended before starting"))??;
+    tracing::info!(%addr, "router listening");
+    Ok(RunningRouter { server, thread: Some(thread), addr })
+}
+
+/// The router's HTTP clients need a process-wide rustls provider; install Hive's choice once.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(hive_router::init_rustls_crypto_provider);
+}
+
+type Started = (hive_router::ntex::server::Server, BackgroundTasksManager, Arc<hive_router::RouterSharedState>);
+
+async fn start(listener: std::net::TcpListener, config: &'static HiveRouterConfig) -> anyhow::Result<Started> {
+    let telemetry = TelemetryContext::from_propagation_config(&config.telemetry.tracing.propagation, &config.log);
+    let mut background = BackgroundTasksManager::new();
+    let (shared_state, schema_state) = configure_app_from_config(config, telemetry, &mut background, plugins::registry())
+        .await
+        .map_err(|err| anyhow::anyhow!("router initialisation failed: {err}"))?;
+    let graphql_path = config.graphql_path().to_string();
+    let paths = RouterPaths::new(graphql_path.clone(), config.websocket_path().map(str::to_string), None);
+    paths.detect_conflicts(&None).map_err(|err| anyhow::anyhow!("router paths conflict: {err}"))?;
+    let long_lived = LongLivedClientLimitService::new(config);
+    let compression = ResponseCompressionService::new(config);
+    let app_shared = shared_state.clone();
+    let mut server = web::HttpServer::new(async move || {
+        web::App::new()
+            .middleware(long_lived.clone())
+            .middleware(PluginService::new(paths.clone(), None))
+            .middleware(RequestSummaryService::new(&graphql_path))
+            .middleware(RequestIdentifiersService)
+            .middleware(compression.clone())
+            .state(app_shared.clone())
+            .state(schema_state.clone())
+            .state(app_shared.telemetry_context.clone())
+            .state(schema_state.callback_subscriptions.clone())
+            .configure(|m| configure_ntex_app(m, &paths, None))
+    });
+    if let Some(workers) = config.workers() {
+        server = server.workers(workers.get());
+    }
+    let server = server
+        .config(SharedCfg::new("CHAOS_ROUTER").add(build_http_service_config(config)))
+        .shutdown_timeout(config.shutdown_timeout())
+        .disable_signals()
+        .listen(listener)?
+        .run();
+    Ok((server, background, shared_state))
+}

@@ -1,0 +1,188 @@
+//! The `chaos` command line.
+//!
+//! - `chaos` (no subcommand): the embedded default: router on 127.0.0.1:4000, users on
+//!   4001, chaos on 4002, SQLite files under `./data`, demo content seeded.
+//! - `chaos router | users | chaos`: one service per process, configured by file and
+//!   environment, for separate deployments against PostgreSQL.
+//! - `chaos export-schema`: writes `schema/subgraphs/*.graphql`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chaos_subgraph::ChaosSettings;
+use clap::{Parser, Subcommand};
+use subgraph_kit::secret::Secret;
+use subgraph_kit::settings::{AuthSettings, DatabaseSettings, ServerSettings};
+use subgraph_kit::telemetry::{self, LogFormat};
+use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
+use users_subgraph::{SigningKeys, UsersSettings};
+
+use crate::supergraph::{self, Listeners, SupergraphConfig};
+
+/// The Chaos game backend.
+#[derive(Debug, Parser)]
+#[command(name = "chaos", version, about)]
+pub struct Cli {
+    /// Log one JSON object per line (production).
+    #[arg(long, global = true, env = "CHAOS_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Everything in one process on SQLite (the default).
+    All {
+        /// Folder for the SQLite files and the signing key.
+        #[arg(long, default_value = "data", env = "CHAOS_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Router port; the subgraphs take the next two.
+        #[arg(long, default_value_t = 4000, env = "CHAOS_PORT")]
+        port: u16,
+    },
+    /// The router alone (Hive Router config file; see router/router.config.yaml).
+    Router {
+        /// Router configuration file.
+        #[arg(long, default_value = "router/router.config.yaml", env = "ROUTER_CONFIG_FILE_PATH")]
+        config: PathBuf,
+    },
+    /// The users subgraph alone (`CHAOS_USERS__…` variables override the file).
+    Users {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The chaos subgraph alone (`CHAOS_CHAOS__…` variables override the file).
+    Chaos {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Writes every subgraph's federated SDL to a folder.
+    ExportSchema {
+        /// Target folder.
+        #[arg(long, default_value = "schema/subgraphs")]
+        out: PathBuf,
+    },
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    telemetry::init(if cli.log_json { LogFormat::Json } else { LogFormat::Pretty });
+    match cli.command.unwrap_or(Command::All { data_dir: PathBuf::from("data"), port: 4000 }) {
+        Command::All { data_dir, port } => run_embedded(&data_dir, port).await,
+        Command::Router { config } => run_router(&config).await,
+        Command::Users { config } => {
+            let settings: UsersSettings = subgraph_kit::settings::load("users", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            users_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Chaos { config } => {
+            let settings: ChaosSettings = subgraph_kit::settings::load("chaos", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            chaos_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::ExportSchema { out } => {
+            for name in crate::schema_export::write_subgraph_sdls(&out)? {
+                println!("updated {}", out.join(format!("{name}.graphql")).display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Settings of the embedded default: SQLite files and the signing key under `data_dir`,
+/// a development admin account.
+pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
+    let sqlite = |name: &str| DatabaseSettings {
+        url: Secret::new(format!("sqlite://{}/{name}.db", data_dir.display())),
+        max_connections: 5,
+    };
+    let placeholder_listen = ServerSettings { listen: ([127, 0, 0, 1], 0).into() };
+    let admin_password = std::env::var("CHAOS_ADMIN_PASSWORD").unwrap_or_else(|_| "chaos-admin".to_string());
+    let key_path = data_dir.join("jwt-signing-key.pem");
+    let users = UsersSettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("users"),
+        tokens: TokenSettings { signing_key_path: Some(key_path.clone()), ..TokenSettings::default() },
+        lockout: LockoutSettings::default(),
+        bootstrap_admin: Some(BootstrapAdmin {
+            username: "admin".to_string(),
+            email: "admin@chaos.local".to_string(),
+            password: Secret::new(admin_password),
+        }),
+    };
+    let chaos = ChaosSettings {
+        server: placeholder_listen,
+        database: sqlite("chaos"),
+        auth: AuthSettings {
+            issuer: subgraph_kit::settings::default_issuer(),
+            audience: subgraph_kit::settings::default_audience(),
+            jwks_url: String::new(),
+        },
+        rules: Default::default(),
+    };
+    Ok(SupergraphConfig {
+        users,
+        chaos,
+        signing_keys: Arc::new(SigningKeys::load_or_generate(Some(&key_path))?),
+        router_config: PathBuf::from("router/router.config.yaml"),
+        supergraph: std::fs::canonicalize("schema/supergraph.graphql")?,
+    })
+}
+
+async fn run_embedded(data_dir: &Path, port: u16) -> anyhow::Result<()> {
+    let config = embedded_config(data_dir)?;
+    let listeners = Listeners::bind("127.0.0.1", port).await?;
+    let running = supergraph::start(config, listeners).await?;
+    println!("Chaos supergraph is up.");
+    println!("  GraphiQL:  http://{}/graphql   (open in a browser)", running.router_addr());
+    println!("  GraphQL:   {}", running.graphql_url());
+    for (name, addr) in &running.subgraphs {
+        println!("  subgraph {name}: http://{addr}/graphql");
+    }
+    println!("  data:      {}   (dev admin: admin / $CHAOS_ADMIN_PASSWORD or 'chaos-admin')", data_dir.display());
+    println!("Press Ctrl-C to stop.");
+    shutdown_signal().await;
+    println!("Shutting down…");
+    running.stop().await
+}
+
+async fn run_router(config: &Path) -> anyhow::Result<()> {
+    let router_config = chaos_router::load_config(config, &Default::default())?;
+    let listener = std::net::TcpListener::bind(router_config.address())?;
+    listener.set_nonblocking(true)?;
+    let router = chaos_router::spawn(listener, router_config)?;
+    shutdown_signal().await;
+    router.stop().await;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(cause = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(cause = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

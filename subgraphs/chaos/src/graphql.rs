@@ -1,0 +1,495 @@
+//! The federated schema of the chaos backend. Resolvers are thin: they authorize with
+//! the viewer, load through DataLoaders and call [`crate::service`].
+
+use std::sync::Arc;
+
+use actor_core::{total_experience_for_level, Class, MAX_LEVEL};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, Enum, Object, Schema, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use subgraph_kit::sdl::authenticated;
+use subgraph_kit::{ApiResult, ContextAuthExt, KitError};
+use uuid::Uuid;
+
+use entities::chaos::{actor, actor_skill, equipment_slot, skill_definition};
+
+use crate::loaders::{ActorsById, ActorsByUser, EquipmentByActor, LoadError, SkillsByActor};
+use crate::service::{self, now_ms};
+use crate::settings::ChaosSettings;
+
+/// The executable chaos schema.
+pub type ChaosSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// What resolvers need, stored in the schema's data.
+pub struct Deps {
+    /// The chaos database.
+    pub db: DatabaseConnection,
+    /// Service settings.
+    pub settings: Arc<ChaosSettings>,
+}
+
+/// Builds the schema; `deps` is `None` only for exporting the SDL.
+pub fn schema(deps: Option<Deps>) -> ChaosSchema {
+    let builder = Schema::build(Query, Mutation, EmptySubscription).enable_federation();
+    match deps {
+        Some(deps) => builder.data(deps).finish(),
+        None => builder.finish(),
+    }
+}
+
+fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {
+    ctx.data_unchecked::<Deps>()
+}
+
+fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> &'a DataLoader<T> {
+    ctx.data_unchecked::<DataLoader<T>>()
+}
+
+fn load_failed(err: LoadError) -> KitError {
+    KitError::Internal(err.to_string())
+}
+
+fn parse_id(id: &ID) -> Result<Uuid, KitError> {
+    id.parse::<Uuid>().map_err(|_| KitError::BadUserInput(format!("`{}` is not a valid id", id.as_str())))
+}
+
+/// A playable class.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "actor_core::Class")]
+pub enum ActorClass {
+    /// Melee tank.
+    Warrior,
+    /// Fire and ice caster.
+    Mage,
+    /// Ranged physical damage.
+    Ranger,
+    /// Healer.
+    Cleric,
+}
+
+/// The five primary attributes.
+#[derive(SimpleObject)]
+pub struct BaseStats {
+    strength: u32,
+    intelligence: u32,
+    dexterity: u32,
+    vitality: u32,
+    wisdom: u32,
+}
+
+impl From<actor_core::BaseStats> for BaseStats {
+    fn from(s: actor_core::BaseStats) -> Self {
+        BaseStats { strength: s.strength, intelligence: s.intelligence, dexterity: s.dexterity, vitality: s.vitality, wisdom: s.wisdom }
+    }
+}
+
+/// Combat numbers derived from base stats and level.
+#[derive(SimpleObject)]
+pub struct DerivedStats {
+    max_hp: u32,
+    max_mp: u32,
+    max_stamina: u32,
+    attack_power: u32,
+    spell_power: u32,
+    defense: u32,
+    /// 0.0..=0.5.
+    crit_chance: f64,
+}
+
+/// Base and derived stats of an actor (equipment included).
+#[derive(SimpleObject)]
+pub struct ActorStats {
+    base: BaseStats,
+    derived: DerivedStats,
+}
+
+/// A resource pool as of the moment of the query; regeneration is computed from the
+/// last change, so two reads a second apart may differ.
+#[derive(SimpleObject)]
+pub struct ResourceValue {
+    current: u32,
+    max: u32,
+    regen_per_second: f64,
+}
+
+impl ResourceValue {
+    fn of(pool: &actor_core::ResourcePool, now: i64) -> Self {
+        ResourceValue { current: pool.current_at(now), max: pool.max(), regen_per_second: pool.regen_per_sec() }
+    }
+}
+
+/// HP, MP and stamina.
+#[derive(SimpleObject)]
+pub struct Resources {
+    hp: ResourceValue,
+    mp: ResourceValue,
+    stamina: ResourceValue,
+}
+
+/// A skill definition.
+pub struct Skill(skill_definition::Model);
+
+#[Object]
+impl Skill {
+    /// Stable id, e.g. `fireball`.
+    async fn id(&self) -> &str {
+        &self.0.id
+    }
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Class that may learn it.
+    async fn class(&self) -> Option<ActorClass> {
+        Class::from_code(&self.0.class).map(Into::into)
+    }
+    /// Level needed to learn it.
+    async fn unlock_level(&self) -> i32 {
+        self.0.unlock_level
+    }
+    /// Damage element (`FIRE`, `ICE`, …).
+    async fn element(&self) -> &str {
+        &self.0.element
+    }
+    /// MP per cast.
+    async fn mp_cost(&self) -> i32 {
+        self.0.mp_cost
+    }
+    /// Cooldown in milliseconds.
+    async fn cooldown_ms(&self) -> i64 {
+        self.0.cooldown_ms
+    }
+    /// Range in world units.
+    async fn range(&self) -> f64 {
+        self.0.range
+    }
+    /// Flat damage.
+    async fn base_damage(&self) -> i32 {
+        self.0.base_damage
+    }
+    /// Damage per point of attack or spell power.
+    async fn power_ratio(&self) -> f64 {
+        self.0.power_ratio
+    }
+    /// Item consumed per cast, if any.
+    async fn reagent_item_id(&self) -> Option<&str> {
+        self.0.reagent_item.as_deref()
+    }
+    /// Player-facing description.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+}
+
+/// A skill an actor knows.
+pub struct LearnedSkill {
+    learned: actor_skill::Model,
+    definition: skill_definition::Model,
+}
+
+#[Object]
+impl LearnedSkill {
+    /// The skill.
+    async fn skill(&self) -> Skill {
+        Skill(self.definition.clone())
+    }
+    /// When it was learned.
+    async fn learned_at(&self) -> DateTime<Utc> {
+        self.learned.learned_at
+    }
+    /// When it can be cast again; null when ready now.
+    async fn cooldown_ends_at(&self) -> Option<DateTime<Utc>> {
+        let ready_at = self.learned.last_cast_at_ms? + self.definition.cooldown_ms;
+        (ready_at > now_ms()).then(|| DateTime::from_timestamp_millis(ready_at)).flatten()
+    }
+}
+
+/// An equipment slot.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum EquipSlot {
+    Head,
+    Chest,
+    Legs,
+    Feet,
+    Hands,
+    MainHand,
+    OffHand,
+    Ring,
+    Amulet,
+}
+
+impl EquipSlot {
+    const ALL: [EquipSlot; 9] = [
+        EquipSlot::Head,
+        EquipSlot::Chest,
+        EquipSlot::Legs,
+        EquipSlot::Feet,
+        EquipSlot::Hands,
+        EquipSlot::MainHand,
+        EquipSlot::OffHand,
+        EquipSlot::Ring,
+        EquipSlot::Amulet,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            EquipSlot::Head => "HEAD",
+            EquipSlot::Chest => "CHEST",
+            EquipSlot::Legs => "LEGS",
+            EquipSlot::Feet => "FEET",
+            EquipSlot::Hands => "HANDS",
+            EquipSlot::MainHand => "MAIN_HAND",
+            EquipSlot::OffHand => "OFF_HAND",
+            EquipSlot::Ring => "RING",
+            EquipSlot::Amulet => "AMULET",
+        }
+    }
+}
+
+/// One equipment slot and what occupies it.
+#[derive(SimpleObject)]
+pub struct EquipmentSlot {
+    slot: EquipSlot,
+    /// The equipped item instance (inventory), null when empty.
+    item_instance_id: Option<ID>,
+    /// The item's definition id (content), null when empty.
+    item_definition_id: Option<String>,
+}
+
+/// A class and its stat curve.
+#[derive(SimpleObject)]
+pub struct ClassInfo {
+    class: ActorClass,
+    starting_stats: BaseStats,
+    growth_per_level: BaseStats,
+}
+
+/// A player character (federated entity owned by this subgraph).
+pub struct Actor(actor::Model);
+
+impl Actor {
+    async fn equipment_rows(&self, ctx: &Context<'_>) -> ApiResult<Vec<equipment_slot::Model>> {
+        Ok(loader::<EquipmentByActor>(ctx).load_one(self.0.id).await.map_err(load_failed)?.unwrap_or_default())
+    }
+}
+
+#[Object]
+impl Actor {
+    /// Actor id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Display name (unique, case-insensitive).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Class.
+    async fn class(&self) -> Option<ActorClass> {
+        Class::from_code(&self.0.class).map(Into::into)
+    }
+    /// Level, 1..=60.
+    async fn level(&self) -> i32 {
+        self.0.level
+    }
+    /// Total experience.
+    async fn experience(&self) -> i64 {
+        self.0.experience
+    }
+    /// Total experience needed for the next level; null at the cap.
+    async fn experience_for_next_level(&self) -> Option<i64> {
+        let level = u32::try_from(self.0.level).ok()?;
+        (level < MAX_LEVEL).then(|| i64::try_from(total_experience_for_level(level + 1)).ok()).flatten()
+    }
+    /// The owning account (resolved by the users subgraph).
+    async fn owner(&self) -> UserRef {
+        UserRef { id: self.0.user_id }
+    }
+    /// Stats with equipment applied.
+    async fn stats(&self, ctx: &Context<'_>) -> ApiResult<ActorStats> {
+        let sheet = service::sheet(&self.0, &self.equipment_rows(ctx).await?);
+        let d = sheet.derived;
+        Ok(ActorStats {
+            base: sheet.base.into(),
+            derived: DerivedStats {
+                max_hp: d.max_hp,
+                max_mp: d.max_mp,
+                max_stamina: d.max_stamina,
+                attack_power: d.attack_power,
+                spell_power: d.spell_power,
+                defense: d.defense,
+                crit_chance: d.crit_chance,
+            },
+        })
+    }
+    /// HP, MP and stamina now.
+    async fn resources(&self, ctx: &Context<'_>) -> ApiResult<Resources> {
+        let sheet = service::sheet(&self.0, &self.equipment_rows(ctx).await?);
+        let now = now_ms();
+        Ok(Resources {
+            hp: ResourceValue::of(&sheet.hp, now),
+            mp: ResourceValue::of(&sheet.mp, now),
+            stamina: ResourceValue::of(&sheet.stamina, now),
+        })
+    }
+    /// Learned skills.
+    async fn skills(&self, ctx: &Context<'_>) -> ApiResult<Vec<LearnedSkill>> {
+        let rows = loader::<SkillsByActor>(ctx).load_one(self.0.id).await.map_err(load_failed)?.unwrap_or_default();
+        Ok(rows.into_iter().map(|(learned, definition)| LearnedSkill { learned, definition }).collect())
+    }
+    /// Every equipment slot, empty ones included.
+    async fn equipment(&self, ctx: &Context<'_>) -> ApiResult<Vec<EquipmentSlot>> {
+        let rows = self.equipment_rows(ctx).await?;
+        Ok(EquipSlot::ALL
+            .into_iter()
+            .map(|slot| {
+                let row = rows.iter().find(|row| row.slot == slot.code());
+                EquipmentSlot {
+                    slot,
+                    item_instance_id: row.map(|row| ID(row.item_instance_id.to_string())),
+                    item_definition_id: row.map(|row| row.item_definition_id.clone()),
+                }
+            })
+            .collect())
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// `User` as this subgraph extends it: an account's actors.
+pub struct UserRef {
+    id: Uuid,
+}
+
+#[Object(name = "User")]
+impl UserRef {
+    /// Account id.
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+    /// The account's actors, in slot order.
+    async fn actors(&self, ctx: &Context<'_>) -> ApiResult<Vec<Actor>> {
+        let rows = loader::<ActorsByUser>(ctx).load_one(self.id).await.map_err(load_failed)?.unwrap_or_default();
+        Ok(rows.into_iter().map(Actor).collect())
+    }
+}
+
+/// The result of `grantExperience`.
+pub struct ExperienceGrant(service::GrantOutcome);
+
+#[Object]
+impl ExperienceGrant {
+    /// The actor after the grant.
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Actor>> {
+        Ok(loader::<ActorsById>(ctx).load_one(self.0.grant.actor_id).await.map_err(load_failed)?.map(Actor))
+    }
+    /// Experience granted.
+    async fn amount(&self) -> i64 {
+        self.0.grant.amount
+    }
+    /// Level before the grant.
+    async fn level_before(&self) -> i32 {
+        self.0.grant.level_before
+    }
+    /// Level after the grant.
+    async fn level_after(&self) -> i32 {
+        self.0.grant.level_after
+    }
+    /// Total experience after the grant.
+    async fn experience_after(&self) -> i64 {
+        self.0.grant.experience_after
+    }
+    /// True when this call replayed an earlier grant with the same idempotency key.
+    async fn replayed(&self) -> bool {
+        self.0.replayed
+    }
+}
+
+/// Queries of the chaos backend.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// An actor by id.
+    async fn actor(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Actor>> {
+        let id = parse_id(&id)?;
+        Ok(loader::<ActorsById>(ctx).load_one(id).await.map_err(load_failed)?.map(Actor))
+    }
+
+    /// Every playable class and its stat curve.
+    async fn classes(&self) -> Vec<ClassInfo> {
+        Class::ALL
+            .into_iter()
+            .map(|class| ClassInfo {
+                class: class.into(),
+                starting_stats: class.starting_stats().into(),
+                growth_per_level: class.growth_per_level().into(),
+            })
+            .collect()
+    }
+
+    /// The skill catalogue, optionally for one class.
+    async fn skills(&self, ctx: &Context<'_>, class: Option<ActorClass>) -> ApiResult<Vec<Skill>> {
+        let rows = service::skill_catalogue(&deps(ctx).db, class.map(Into::into)).await?;
+        Ok(rows.into_iter().map(Skill).collect())
+    }
+
+    /// Resolves `Actor` references from other subgraphs.
+    #[graphql(entity)]
+    async fn find_actor_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Actor>> {
+        let id = parse_id(&id)?;
+        Ok(loader::<ActorsById>(ctx).load_one(id).await.map_err(load_failed)?.map(Actor))
+    }
+
+    /// Resolves `User` references to add `actors`.
+    #[graphql(entity)]
+    async fn find_user_by_id(&self, id: ID) -> ApiResult<UserRef> {
+        Ok(UserRef { id: parse_id(&id)? })
+    }
+}
+
+/// Mutations of the chaos backend.
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Creates an actor for the signed-in account. Names are unique (case-insensitive).
+    #[graphql(directive = authenticated::apply())]
+    async fn create_actor(&self, ctx: &Context<'_>, name: String, class: ActorClass) -> ApiResult<Actor> {
+        let viewer = ctx.viewer()?;
+        let deps = deps(ctx);
+        Ok(Actor(service::create_actor(&deps.db, &deps.settings.rules, viewer, &name, class.into()).await?))
+    }
+
+    /// Teaches one of your actors a skill its class and level allow.
+    #[graphql(directive = authenticated::apply())]
+    async fn learn_skill(&self, ctx: &Context<'_>, actor_id: ID, skill_id: String) -> ApiResult<Actor> {
+        let viewer = ctx.viewer()?;
+        Ok(Actor(service::learn_skill(&deps(ctx).db, viewer, parse_id(&actor_id)?, &skill_id).await?))
+    }
+
+    /// Deletes one of your actors.
+    #[graphql(directive = authenticated::apply())]
+    async fn delete_actor(&self, ctx: &Context<'_>, actor_id: ID) -> ApiResult<bool> {
+        let viewer = ctx.viewer()?;
+        service::delete_actor(&deps(ctx).db, viewer, parse_id(&actor_id)?).await?;
+        Ok(true)
+    }
+
+    /// Grants experience to any actor (admins only), applying level-ups. Replaying an
+    /// `idempotencyKey` returns the first result and grants nothing more.
+    #[graphql(requires_scopes = "admin")]
+    async fn grant_experience(
+        &self,
+        ctx: &Context<'_>,
+        actor_id: ID,
+        amount: i64,
+        idempotency_key: String,
+    ) -> ApiResult<ExperienceGrant> {
+        let viewer = ctx.viewer()?;
+        let outcome = service::grant_experience(&deps(ctx).db, viewer, parse_id(&actor_id)?, amount, &idempotency_key).await?;
+        Ok(ExperienceGrant(outcome))
+    }
+}

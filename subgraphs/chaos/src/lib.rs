@@ -1,0 +1,52 @@
+//! The chaos backend subgraph: owns `Actor`, the entity every other subgraph extends.
+//!
+//! - [`settings`]: configuration (`CHAOS_CHAOS__…`), e.g. the per-user actor limit.
+//! - `service`: actor creation, skills, experience grants; one transaction per command,
+//!   game rules delegated to `actor-core`.
+//! - `loaders`: per-request DataLoaders so N entity representations become one query.
+//! - `graphql`: the federated schema (`Actor @key(fields: "id")`, `User.actors`).
+//! - `error`: [`ChaosError`], each variant with a stable code.
+
+mod error;
+mod graphql;
+mod loaders;
+mod service;
+pub mod settings;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use subgraph_kit::auth::JwtVerifier;
+use subgraph_kit::server::{self, GraphqlService};
+
+pub use error::ChaosError;
+pub use graphql::{schema, ChaosSchema};
+pub use settings::ChaosSettings;
+
+/// Connects the database, runs migrations (which seed the demo skills) and builds the app.
+pub async fn app(settings: ChaosSettings, verifier: Arc<JwtVerifier>) -> anyhow::Result<Router> {
+    let db = subgraph_kit::db::connect_and_migrate::<migrations::chaos::Migrator>(&settings.database).await?;
+    Ok(app_with(db, verifier, Arc::new(settings)))
+}
+
+/// Builds the app from an open database and a verifier.
+pub fn app_with(db: DatabaseConnection, verifier: Arc<JwtVerifier>, settings: Arc<ChaosSettings>) -> Router {
+    let schema = graphql::schema(Some(graphql::Deps { db: db.clone(), settings }));
+    let loader_db = db.clone();
+    let per_request = Arc::new(move |request: async_graphql::Request| loaders::attach(request, &loader_db));
+    server::app(GraphqlService { schema, verifier, per_request, db })
+}
+
+/// Serves the chaos subgraph on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    settings: ChaosSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let verifier = JwtVerifier::remote(&settings.auth);
+    let app = app(settings, verifier).await?;
+    server::serve(listener, app, shutdown).await?;
+    Ok(())
+}

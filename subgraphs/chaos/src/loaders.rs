@@ -1,0 +1,75 @@
+//! Per-request DataLoaders. async-graphql resolves entity representations and list
+//! items concurrently; each loader gathers the keys of one tick into one query.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+use subgraph_kit::KitError;
+use uuid::Uuid;
+
+use entities::chaos::{actor, actor_skill, equipment_slot, skill_definition};
+
+use crate::service;
+
+/// Loader failures are shared between every waiter, so they must be cloneable.
+pub type LoadError = Arc<KitError>;
+
+/// Adds fresh loaders to a request.
+pub fn attach(request: async_graphql::Request, db: &DatabaseConnection) -> async_graphql::Request {
+    let spawn = |db: &DatabaseConnection| Db(db.clone());
+    request
+        .data(DataLoader::new(ActorsById(spawn(db)), tokio::spawn))
+        .data(DataLoader::new(ActorsByUser(spawn(db)), tokio::spawn))
+        .data(DataLoader::new(SkillsByActor(spawn(db)), tokio::spawn))
+        .data(DataLoader::new(EquipmentByActor(spawn(db)), tokio::spawn))
+}
+
+/// A connection handle shared by the loaders.
+pub struct Db(DatabaseConnection);
+
+/// Actors by id.
+pub struct ActorsById(pub Db);
+/// Actors of each user.
+pub struct ActorsByUser(pub Db);
+/// Learned skills of each actor.
+pub struct SkillsByActor(pub Db);
+/// Equipment of each actor.
+pub struct EquipmentByActor(pub Db);
+
+impl Loader<Uuid> for ActorsById {
+    type Value = actor::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        service::actors_by_ids(&self.0 .0, keys).await.map_err(Arc::new)
+    }
+}
+
+impl Loader<Uuid> for ActorsByUser {
+    type Value = Vec<actor::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        service::actors_by_user_ids(&self.0 .0, keys).await.map_err(Arc::new)
+    }
+}
+
+impl Loader<Uuid> for SkillsByActor {
+    type Value = Vec<(actor_skill::Model, skill_definition::Model)>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        service::skills_by_actor_ids(&self.0 .0, keys).await.map_err(Arc::new)
+    }
+}
+
+impl Loader<Uuid> for EquipmentByActor {
+    type Value = Vec<equipment_slot::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        service::equipment_by_actor_ids(&self.0 .0, keys).await.map_err(Arc::new)
+    }
+}

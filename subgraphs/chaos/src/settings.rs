@@ -1,0 +1,33 @@
+//! Configuration of the chaos backend (`CHAOS_CHAOS__…`).
+
+use serde::Deserialize;
+use subgraph_kit::settings::{AuthSettings, DatabaseSettings, ServerSettings};
+
+/// Everything the chaos backend reads at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChaosSettings {
+    /// Listen address.
+    pub server: ServerSettings,
+    /// The chaos database.
+    pub database: DatabaseSettings,
+    /// Token verification.
+    pub auth: AuthSettings,
+    /// Game rules that are configuration rather than code.
+    #[serde(default)]
+    pub rules: RuleSettings,
+}
+
+/// Tunable rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuleSettings {
+    /// How many actors one account may have.
+    pub max_actors_per_user: i32,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        Self { max_actors_per_user: 5 }
+    }
+}

@@ -1,0 +1,32 @@
+//! What every Chaos subgraph shares, so each service crate holds only its own domain.
+//!
+//! Layout:
+//! - [`settings`]: layered configuration (defaults → YAML file → `CHAOS_<SERVICE>__…` env vars).
+//! - [`secret`]: a wrapper that keeps secrets out of logs.
+//! - [`db`]: connecting to SQLite or PostgreSQL by URL and running a service's migrations.
+//! - [`auth`]: JWT claims, JWKS-backed verification (defense in depth behind the router)
+//!   and the [`auth::Viewer`] every resolver authorizes against.
+//! - [`error`]: the [`error::ErrorCode`] contract that turns service errors into GraphQL
+//!   errors with a stable `code` extension, masking internal failures.
+//! - [`pagination`]: opaque, stable cursors (timestamp + id) and page-size bounds.
+//! - [`server`]: the axum app around a federated schema: `/graphql`, `/health`,
+//!   `/ready`, per-request data (auth, client IP, DataLoaders), graceful serving.
+//! - [`sdl`]: exporting a subgraph's federated SDL the way the composer expects it.
+//! - [`telemetry`]: tracing subscriber setup.
+//! - [`testing`] (feature `testing`): GraphQL HTTP and `graphql-transport-ws` clients
+//!   and throwaway databases for tests.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod pagination;
+pub mod sdl;
+pub mod secret;
+pub mod server;
+pub mod settings;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use auth::{ContextAuthExt, Viewer};
+pub use error::{ApiResult, ErrorCode, KitError};

@@ -1,0 +1,184 @@
+//! The HTTP face of a subgraph: `/graphql` (POST, and `graphql-transport-ws` upgrades
+//! on GET), `/health` and `/ready`. Every request gets its [`Authentication`], the
+//! client IP and whatever per-request data (DataLoaders) the service adds.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::{Data, ObjectType, Schema, SubscriptionType};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{ConnectInfo, FromRequest, Request, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{bearer_token, Authentication, JwtVerifier};
+use crate::error::{graphql_error, KitError};
+
+/// Adds per-request data (typically fresh DataLoaders) to a GraphQL request.
+pub type PerRequestData = Arc<dyn Fn(async_graphql::Request) -> async_graphql::Request + Send + Sync>;
+
+/// The client address as the subgraph best knows it: the first `X-Forwarded-For` hop set
+/// by the router, else the TCP peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+/// Everything the HTTP layer needs to serve one subgraph.
+pub struct GraphqlService<Q, M, S> {
+    /// The executable schema.
+    pub schema: Schema<Q, M, S>,
+    /// Verifies access tokens.
+    pub verifier: Arc<JwtVerifier>,
+    /// Adds per-request data.
+    pub per_request: PerRequestData,
+    /// Checked by `/ready`.
+    pub db: DatabaseConnection,
+}
+
+/// The axum app of a subgraph.
+pub fn app<Q, M, S>(service: GraphqlService<Q, M, S>) -> Router
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    Router::new()
+        .route("/graphql", get(graphql_ws::<Q, M, S>).post(graphql_http::<Q, M, S>))
+        .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready::<Q, M, S>))
+        .with_state(Arc::new(service))
+}
+
+/// Serves `app` on an already bound `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn graphql_http<Q, M, S>(State(service): State<Arc<GraphqlService<Q, M, S>>>, request: Request) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let client_ip = client_ip(request.headers(), request.extensions().get::<ConnectInfo<SocketAddr>>());
+    let authentication = match authenticate(&service.verifier, request.headers()).await {
+        Ok(authentication) => authentication,
+        Err(err) => return unauthenticated(err),
+    };
+    let graphql_request = match <GraphQLRequest as FromRequest<()>>::from_request(request, &()).await {
+        Ok(graphql_request) => graphql_request.into_inner(),
+        Err(rejection) => return rejection.into_response(),
+    };
+    let graphql_request = (service.per_request)(graphql_request.data(authentication).data(client_ip));
+    GraphQLResponse::from(service.schema.execute(graphql_request).await).into_response()
+}
+
+async fn graphql_ws<Q, M, S>(
+    State(service): State<Arc<GraphqlService<Q, M, S>>>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let schema = service.schema.clone();
+    let verifier = service.verifier.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let authentication = authenticate_init_payload(&verifier, &payload).await?;
+                    let mut data = Data::default();
+                    data.insert(authentication);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+async fn ready<Q, M, S>(State(service): State<Arc<GraphqlService<Q, M, S>>>) -> impl IntoResponse {
+    match crate::db::ping(&service.db).await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(err) => {
+            tracing::warn!(cause = %err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn authenticate(verifier: &JwtVerifier, headers: &HeaderMap) -> Result<Authentication, KitError> {
+    let Some(header) = headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(Authentication::Anonymous);
+    };
+    let token = header.to_str().ok().and_then(bearer_token).ok_or(KitError::Unauthenticated)?;
+    verify(verifier, token).await
+}
+
+/// Reads the token of a `connection_init` payload (`{"Authorization": "Bearer …"}`,
+/// any key casing, or `{"token": "…"}`).
+async fn authenticate_init_payload(
+    verifier: &JwtVerifier,
+    payload: &serde_json::Value,
+) -> async_graphql::Result<Authentication> {
+    let Some(object) = payload.as_object() else {
+        return Ok(Authentication::Anonymous);
+    };
+    let header = object.iter().find(|(key, _)| key.eq_ignore_ascii_case("authorization")).and_then(|(_, v)| v.as_str());
+    let token = match (header, object.get("token").and_then(|v| v.as_str())) {
+        (Some(header), _) => bearer_token(header).ok_or_else(|| graphql_error(KitError::Unauthenticated))?,
+        (None, Some(token)) => token,
+        (None, None) => return Ok(Authentication::Anonymous),
+    };
+    verify(verifier, token).await.map_err(|err| graphql_error(err))
+}
+
+async fn verify(verifier: &JwtVerifier, token: &str) -> Result<Authentication, KitError> {
+    match verifier.verify(token).await {
+        Ok(viewer) => Ok(Authentication::Verified(viewer)),
+        Err(err) => {
+            tracing::debug!(cause = %err, "access token refused");
+            Err(KitError::Unauthenticated)
+        }
+    }
+}
+
+fn unauthenticated(err: KitError) -> Response {
+    let error = graphql_error(err).into_server_error(async_graphql::Pos::default());
+    GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response()
+}
+
+fn client_ip(headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>) -> ClientIp {
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .and_then(|first| first.trim().parse::<IpAddr>().ok());
+    ClientIp(forwarded.or(peer.map(|info| info.0.ip())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_wins_over_the_peer() {
+        let mut headers = HeaderMap::new();
+        let peer = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 9)));
+        assert_eq!(client_ip(&headers, Some(&peer)).0, Some(IpAddr::from([127, 0, 0, 1])));
+        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.1".parse().expect("valid header"));
+        assert_eq!(client_ip(&headers, Some(&peer)).0, Some(IpAddr::from([203, 0, 113, 7])));
+    }
+}

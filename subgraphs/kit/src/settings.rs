@@ -1,0 +1,81 @@
+//! Layered configuration shared by every service: typed structs with documented
+//! defaults, then an optional YAML file, then environment variables
+//! `CHAOS_<SERVICE>__<SECTION>__<FIELD>` (e.g. `CHAOS_USERS__DATABASE__URL`).
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+/// Where a service listens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Socket address for `/graphql`, `/health` and `/ready`.
+    pub listen: SocketAddr,
+}
+
+/// The service's relational database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` (created if missing) or `postgres://user:pass@host/db`.
+    pub url: Secret<String>,
+    /// Largest connection pool size.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+fn default_max_connections() -> u32 {
+    10
+}
+
+/// How a service verifies access tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The `iss` every token must carry.
+    #[serde(default = "default_issuer")]
+    pub issuer: String,
+    /// The `aud` every token must carry.
+    #[serde(default = "default_audience")]
+    pub audience: String,
+    /// Where the users service publishes its signing keys (JWKS).
+    pub jwks_url: String,
+}
+
+/// The issuer the users service signs as.
+pub fn default_issuer() -> String {
+    "chaos-users".to_string()
+}
+
+/// The audience of Chaos access tokens.
+pub fn default_audience() -> String {
+    "chaos".to_string()
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration for {service}: {source}")]
+pub struct SettingsError {
+    service: String,
+    #[source]
+    source: config::ConfigError,
+}
+
+/// Loads `T` for `service` from `file` (if given) and `CHAOS_<SERVICE>__…` variables.
+pub fn load<T: DeserializeOwned>(service: &str, file: Option<&Path>) -> Result<T, SettingsError> {
+    let prefix = format!("CHAOS_{}", service.to_ascii_uppercase());
+    let mut builder = config::Config::builder();
+    if let Some(file) = file {
+        builder = builder.add_source(config::File::from(file).required(true));
+    }
+    builder
+        .add_source(config::Environment::with_prefix(&prefix).prefix_separator("__").separator("__"))
+        .build()
+        .and_then(|config| config.try_deserialize())
+        .map_err(|source| SettingsError { service: service.to_string(), source })
+}

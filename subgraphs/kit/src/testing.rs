@@ -1,0 +1,199 @@
+//! Test helpers: a GraphQL-over-HTTP client, a `graphql-transport-ws` client and
+//! throwaway databases (SQLite files, or PostgreSQL databases when
+//! `CHAOS_TEST_POSTGRES_URL` is set).
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::secret::Secret;
+use crate::settings::DatabaseSettings;
+
+/// A GraphQL response as a client sees it.
+#[derive(Debug, Clone)]
+pub struct GraphqlResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The whole JSON body.
+    pub body: Value,
+}
+
+impl GraphqlResponse {
+    /// `data`, failing the test if there are errors.
+    pub fn data(&self) -> &Value {
+        assert!(self.errors().is_empty(), "unexpected errors: {}", self.body);
+        &self.body["data"]
+    }
+
+    /// The `errors` array (empty when none).
+    pub fn errors(&self) -> Vec<Value> {
+        self.body["errors"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The `extensions.code` of the first error.
+    pub fn error_code(&self) -> Option<String> {
+        self.errors().first().and_then(|e| e["extensions"]["code"].as_str().map(str::to_string))
+    }
+
+    /// Asserts the first error carries `code`.
+    pub fn assert_error_code(&self, code: &str) {
+        assert_eq!(self.error_code().as_deref(), Some(code), "expected {code}, got: {}", self.body);
+    }
+}
+
+/// A GraphQL-over-HTTP client for one endpoint.
+#[derive(Debug, Clone)]
+pub struct GraphqlClient {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl GraphqlClient {
+    /// A client for `url` (e.g. `http://127.0.0.1:4000/graphql`).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), http: reqwest::Client::new() }
+    }
+
+    /// Sends `query` with `variables`, as `token`'s bearer when given.
+    pub async fn request(&self, query: &str, variables: Value, token: Option<&str>) -> GraphqlResponse {
+        self.request_with_headers(query, variables, token, &[]).await
+    }
+
+    /// Like [`GraphqlClient::request`], with extra HTTP headers.
+    pub async fn request_with_headers(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> GraphqlResponse {
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("accept", "application/graphql-response+json, application/json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("the endpoint answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("the body is readable");
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("non-JSON response ({status}): {text}"));
+        GraphqlResponse { status, body }
+    }
+
+    /// Anonymous request.
+    pub async fn anonymous(&self, query: &str, variables: Value) -> GraphqlResponse {
+        self.request(query, variables, None).await
+    }
+
+    /// Request as the holder of `token`.
+    pub async fn as_user(&self, token: &str, query: &str, variables: Value) -> GraphqlResponse {
+        self.request(query, variables, Some(token)).await
+    }
+
+    /// The endpoint URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// A `graphql-transport-ws` client connection.
+pub struct WsClient {
+    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+/// How long a test waits for any one WebSocket message.
+const WS_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl WsClient {
+    /// Connects to `url` (`ws://…/graphql`) and completes `connection_init` with `payload`.
+    /// Returns the server's refusal (`connection_ack` not received) as an error string.
+    pub async fn connect(url: &str, payload: Value) -> Result<Self, String> {
+        let mut request = url.into_client_request().map_err(|err| err.to_string())?;
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("valid header"));
+        let (stream, _) = tokio_tungstenite::connect_async(request).await.map_err(|err| err.to_string())?;
+        let mut client = Self { stream };
+        client.send(json!({ "type": "connection_init", "payload": payload })).await;
+        match client.next_message().await {
+            Some(message) if message["type"] == "connection_ack" => Ok(client),
+            other => Err(format!("no connection_ack: {other:?}")),
+        }
+    }
+
+    /// Starts subscription `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next `next`/`error`/`complete` message, answering pings; `None` when closed or
+    /// nothing arrives in time.
+    pub async fn next_message(&mut self) -> Option<Value> {
+        loop {
+            let message = tokio::time::timeout(WS_TIMEOUT, self.stream.next()).await.ok()??.ok()?;
+            let text = match message {
+                Message::Text(text) => text,
+                Message::Close(_) => return None,
+                _ => continue,
+            };
+            let value: Value = serde_json::from_str(text.as_str()).ok()?;
+            if value["type"] == "ping" {
+                self.send(json!({ "type": "pong" })).await;
+                continue;
+            }
+            return Some(value);
+        }
+    }
+
+    /// Stops subscription `id`.
+    pub async fn complete(&mut self, id: &str) {
+        self.send(json!({ "id": id, "type": "complete" })).await;
+    }
+
+    async fn send(&mut self, value: Value) {
+        self.stream.send(Message::Text(value.to_string().into())).await.expect("the socket is open");
+    }
+}
+
+/// A database that exists for one test: a SQLite file in a temporary folder, or a fresh
+/// PostgreSQL database when `CHAOS_TEST_POSTGRES_URL` points at a server.
+pub struct TestDatabase {
+    /// Settings to hand to the service.
+    pub settings: DatabaseSettings,
+}
+
+impl TestDatabase {
+    /// Creates an empty database named after `service`.
+    pub async fn create(service: &str) -> Self {
+        let name = format!("chaos_test_{}_{}", service, uuid::Uuid::new_v4().simple());
+        let url = match std::env::var("CHAOS_TEST_POSTGRES_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let admin = Database::connect(admin_url.as_str()).await.expect("the test PostgreSQL server answers");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("creates the test database");
+                admin.close().await.expect("closes the admin connection");
+                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                format!("{base}/{name}")
+            }
+            _ => {
+                let dir = std::env::temp_dir().join("chaos-tests");
+                format!("sqlite://{}/{name}.db", dir.display())
+            }
+        };
+        Self { settings: DatabaseSettings { url: Secret::new(url), max_connections: 5 } }
+    }
+
+    /// Whether tests run on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.settings.url.expose().starts_with("postgres")
+    }
+}

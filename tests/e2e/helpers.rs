@@ -1,0 +1,134 @@
+//! `spawn_app()` and the client-side steps every test repeats.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chaos_subgraph::settings::RuleSettings;
+use chaos_subgraph::ChaosSettings;
+use chaos_supergraph::supergraph::{self, Listeners, RunningSupergraph, SupergraphConfig};
+use serde_json::{json, Value};
+use subgraph_kit::auth::AccessClaims;
+use subgraph_kit::secret::Secret;
+use subgraph_kit::settings::{AuthSettings, ServerSettings};
+use subgraph_kit::testing::{GraphqlClient, TestDatabase};
+use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
+use users_subgraph::{SigningKeys, UsersSettings};
+use uuid::Uuid;
+
+/// Password of the bootstrap admin in tests.
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+/// Consecutive failures that lock an account in tests.
+pub const MAX_ACCOUNT_FAILURES: i32 = 3;
+/// Failures that lock an IP in tests.
+pub const MAX_IP_FAILURES: i32 = 6;
+/// Actors per account in tests.
+pub const MAX_ACTORS: i32 = 3;
+
+/// A running supergraph and a client for its router.
+pub struct TestApp {
+    pub supergraph: RunningSupergraph,
+    pub client: GraphqlClient,
+    pub keys: Arc<SigningKeys>,
+}
+
+/// A signed-in test player.
+pub struct Player {
+    pub user_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Starts users, chaos and the router on random ports with fresh databases.
+pub async fn spawn_app() -> TestApp {
+    subgraph_kit::telemetry::init(subgraph_kit::telemetry::LogFormat::Pretty);
+    let keys = Arc::new(SigningKeys::generate().expect("generates a key"));
+    let listen = ServerSettings { listen: ([127, 0, 0, 1], 0).into() };
+    let users = UsersSettings {
+        server: listen.clone(),
+        database: TestDatabase::create("users").await.settings,
+        tokens: TokenSettings::default(),
+        lockout: LockoutSettings { max_account_failures: MAX_ACCOUNT_FAILURES, max_ip_failures: MAX_IP_FAILURES, ..Default::default() },
+        bootstrap_admin: Some(BootstrapAdmin {
+            username: "admin".into(),
+            email: "admin@chaos.test".into(),
+            password: Secret::new(ADMIN_PASSWORD.into()),
+        }),
+    };
+    let chaos = ChaosSettings {
+        server: listen,
+        database: TestDatabase::create("chaos").await.settings,
+        auth: AuthSettings { issuer: "chaos-users".into(), audience: "chaos".into(), jwks_url: String::new() },
+        rules: RuleSettings { max_actors_per_user: MAX_ACTORS },
+    };
+    let config = SupergraphConfig {
+        users,
+        chaos,
+        signing_keys: keys.clone(),
+        router_config: repo_path("router/router.config.yaml"),
+        supergraph: repo_path("schema/supergraph.graphql"),
+    };
+    let listeners = Listeners::bind("127.0.0.1", 0).await.expect("binds port 0");
+    let supergraph = supergraph::start(config, listeners).await.expect("the supergraph starts");
+    let client = GraphqlClient::new(supergraph.graphql_url());
+    TestApp { supergraph, client, keys }
+}
+
+/// A name no other test uses.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", &Uuid::new_v4().simple().to_string()[..8])
+}
+
+pub const REGISTER: &str = "mutation($u: String!, $e: String!, $p: String!) { register(username: $u, email: $e, password: $p) { id username } }";
+pub const LOGIN: &str = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn tokenType user { id username } } }";
+pub const REFRESH: &str = "mutation($r: String!) { refresh(refreshToken: $r) { accessToken refreshToken } }";
+pub const CREATE_ACTOR: &str = "mutation($n: String!, $c: ActorClass!) { createActor(name: $n, class: $c) { id name level } }";
+pub const ME_ACTORS: &str = "{ me { id username actors { id name } } }";
+
+impl TestApp {
+    /// Registers `username` with `password`.
+    pub async fn register(&self, username: &str, password: &str) -> Value {
+        let response = self
+            .client
+            .anonymous(REGISTER, json!({ "u": username, "e": format!("{username}@chaos.test"), "p": password }))
+            .await;
+        response.data()["register"].clone()
+    }
+
+    /// Logs in and returns the token pair.
+    pub async fn login(&self, username: &str, password: &str) -> Player {
+        let response = self.client.anonymous(LOGIN, json!({ "u": username, "p": password })).await;
+        let login = &response.data()["login"];
+        Player {
+            user_id: login["user"]["id"].as_str().expect("user id").to_string(),
+            access_token: login["accessToken"].as_str().expect("access token").to_string(),
+            refresh_token: login["refreshToken"].as_str().expect("refresh token").to_string(),
+        }
+    }
+
+    /// A fresh player, registered and signed in.
+    pub async fn new_player(&self) -> Player {
+        let username = unique("p");
+        self.register(&username, "a-good-password").await;
+        self.login(&username, "a-good-password").await
+    }
+
+    /// The bootstrap admin, signed in.
+    pub async fn admin(&self) -> Player {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates an actor and returns its id.
+    pub async fn create_actor(&self, player: &Player, name: &str, class: &str) -> String {
+        let response = self.client.as_user(&player.access_token, CREATE_ACTOR, json!({ "n": name, "c": class })).await;
+        response.data()["createActor"]["id"].as_str().expect("actor id").to_string()
+    }
+
+    /// Signs arbitrary claims with the real signing key (for expiry tests).
+    pub fn mint(&self, claims: &AccessClaims) -> String {
+        self.keys.sign(claims).expect("signs")
+    }
+}

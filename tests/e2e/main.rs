@@ -1,0 +1,7 @@
+//! End-to-end tests: the whole supergraph (router + subgraphs) on port 0, driven through
+//! the router like a client. Set `CHAOS_TEST_POSTGRES_URL` to run them on PostgreSQL.
+
+mod actors;
+mod auth;
+mod helpers;
+mod schema;
