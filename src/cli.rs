@@ -44,7 +44,11 @@ enum Command {
     /// The router alone (Hive Router config file; see router/router.config.yaml).
     Router {
         /// Router configuration file.
-        #[arg(long, default_value = "router/router.config.yaml", env = "ROUTER_CONFIG_FILE_PATH")]
+        #[arg(
+            long,
+            default_value = "router/router.config.yaml",
+            env = "ROUTER_CONFIG_FILE_PATH"
+        )]
         config: PathBuf,
     },
     /// The users subgraph alone (`CHAOS_USERS__…` variables override the file).
@@ -69,8 +73,18 @@ enum Command {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    telemetry::init(if cli.log_json { LogFormat::Json } else { LogFormat::Pretty });
-    match cli.command.unwrap_or(Command::All { data_dir: PathBuf::from("data"), port: 4000 }) {
+    telemetry::init(
+        if cli.log_json {
+            LogFormat::Json
+        } else {
+            LogFormat::Pretty
+        },
+        telemetry::DEFAULT_FILTER,
+    );
+    match cli.command.unwrap_or(Command::All {
+        data_dir: PathBuf::from("data"),
+        port: 4000,
+    }) {
         Command::All { data_dir, port } => run_embedded(&data_dir, port).await,
         Command::Router { config } => run_router(&config).await,
         Command::Users { config } => {
@@ -99,13 +113,19 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         url: Secret::new(format!("sqlite://{}/{name}.db", data_dir.display())),
         max_connections: 5,
     };
-    let placeholder_listen = ServerSettings { listen: ([127, 0, 0, 1], 0).into() };
-    let admin_password = std::env::var("CHAOS_ADMIN_PASSWORD").unwrap_or_else(|_| "chaos-admin".to_string());
+    let placeholder_listen = ServerSettings {
+        listen: ([127, 0, 0, 1], 0).into(),
+    };
+    let admin_password =
+        std::env::var("CHAOS_ADMIN_PASSWORD").unwrap_or_else(|_| "chaos-admin".to_string());
     let key_path = data_dir.join("jwt-signing-key.pem");
     let users = UsersSettings {
         server: placeholder_listen.clone(),
         database: sqlite("users"),
-        tokens: TokenSettings { signing_key_path: Some(key_path.clone()), ..TokenSettings::default() },
+        tokens: TokenSettings {
+            signing_key_path: Some(key_path.clone()),
+            ..TokenSettings::default()
+        },
         lockout: LockoutSettings::default(),
         bootstrap_admin: Some(BootstrapAdmin {
             username: "admin".to_string(),
@@ -137,12 +157,18 @@ async fn run_embedded(data_dir: &Path, port: u16) -> anyhow::Result<()> {
     let listeners = Listeners::bind("127.0.0.1", port).await?;
     let running = supergraph::start(config, listeners).await?;
     println!("Chaos supergraph is up.");
-    println!("  GraphiQL:  http://{}/graphql   (open in a browser)", running.router_addr());
+    println!(
+        "  GraphiQL:  http://{}/graphql   (open in a browser)",
+        running.router_addr()
+    );
     println!("  GraphQL:   {}", running.graphql_url());
     for (name, addr) in &running.subgraphs {
         println!("  subgraph {name}: http://{addr}/graphql");
     }
-    println!("  data:      {}   (dev admin: admin / $CHAOS_ADMIN_PASSWORD or 'chaos-admin')", data_dir.display());
+    println!(
+        "  data:      {}   (dev admin: admin / $CHAOS_ADMIN_PASSWORD or 'chaos-admin')",
+        data_dir.display()
+    );
     println!("Press Ctrl-C to stop.");
     shutdown_signal().await;
     println!("Shutting down…");

@@ -41,7 +41,13 @@ impl Listeners {
     /// Binds every part on `host`, the router on `router_port` and the subgraphs on
     /// `router_port + 1`, `+ 2` (port 0: any free ports).
     pub async fn bind(host: &str, router_port: u16) -> std::io::Result<Self> {
-        let next = |offset: u16| if router_port == 0 { 0 } else { router_port + offset };
+        let next = |offset: u16| {
+            if router_port == 0 {
+                0
+            } else {
+                router_port + offset
+            }
+        };
         let router = std::net::TcpListener::bind((host, router_port))?;
         router.set_nonblocking(true)?;
         Ok(Self {
@@ -85,7 +91,10 @@ impl RunningSupergraph {
 }
 
 /// Starts the subgraphs, then the router in front of them.
-pub async fn start(config: SupergraphConfig, listeners: Listeners) -> anyhow::Result<RunningSupergraph> {
+pub async fn start(
+    config: SupergraphConfig,
+    listeners: Listeners,
+) -> anyhow::Result<RunningSupergraph> {
     let users_addr = listeners.users.local_addr()?;
     let chaos_addr = listeners.chaos.local_addr()?;
     let jwks_url = format!("http://{users_addr}{}", users_subgraph::JWKS_PATH);

@@ -49,7 +49,10 @@ pub struct Environment {
 
 impl Default for Environment {
     fn default() -> Self {
-        Self { weather: Weather::Clear, zone_modifier: 1.0 }
+        Self {
+            weather: Weather::Clear,
+            zone_modifier: 1.0,
+        }
     }
 }
 
@@ -77,14 +80,19 @@ pub fn compute_damage(input: DamageInput<'_>) -> u32 {
         Scaling::Attack => input.caster.attack_power,
         Scaling::Spell => input.caster.spell_power,
     };
-    let raw = f64::from(input.skill.base_damage) + input.skill.power_ratio.max(0.0) * f64::from(power);
+    let raw =
+        f64::from(input.skill.base_damage) + input.skill.power_ratio.max(0.0) * f64::from(power);
     let mitigated = raw * 100.0 / (100.0 + f64::from(input.target_defense));
     let zone = if input.environment.zone_modifier.is_finite() {
         input.environment.zone_modifier.max(0.0)
     } else {
         1.0
     };
-    let crit = if input.crit_roll < input.caster.crit_chance { 1.5 } else { 1.0 };
+    let crit = if input.crit_roll < input.caster.crit_chance {
+        1.5
+    } else {
+        1.0
+    };
     let damage = mitigated * input.environment.weather.modifier(input.skill.element) * zone * crit;
     if input.skill.base_damage == 0 && input.skill.power_ratio <= 0.0 {
         return 0;
@@ -129,7 +137,10 @@ mod tests {
             skill: &skill,
             caster: &caster,
             target_defense: 0,
-            environment: Environment { weather: Weather::Rain, zone_modifier: 1.0 },
+            environment: Environment {
+                weather: Weather::Rain,
+                zone_modifier: 1.0,
+            },
             crit_roll: 0.99,
         });
         // spell power = 15*2 + 12 = 42; raw = 40 + 1.2*42 = 90.4

@@ -19,7 +19,9 @@ pub mod stats;
 
 pub use class::Class;
 pub use combat::{compute_damage, DamageInput, Environment, Weather};
-pub use progression::{apply_experience, level_for_experience, total_experience_for_level, LevelUp, MAX_LEVEL};
+pub use progression::{
+    apply_experience, level_for_experience, total_experience_for_level, LevelUp, MAX_LEVEL,
+};
 pub use resources::{ResourceError, ResourcePool};
 pub use skills::{Element, Scaling, SkillDefinition, SkillError};
 pub use stats::{BaseStats, DerivedStats, StatModifiers};

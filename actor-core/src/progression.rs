@@ -37,7 +37,11 @@ pub fn apply_experience(experience: u64, gained: u64) -> LevelUp {
     let before = level_for_experience(experience);
     let experience = experience.saturating_add(gained);
     let level = level_for_experience(experience);
-    LevelUp { experience, level, levels_gained: level - before }
+    LevelUp {
+        experience,
+        level,
+        levels_gained: level - before,
+    }
 }
 
 #[cfg(test)]

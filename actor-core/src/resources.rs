@@ -30,9 +30,22 @@ pub struct ResourcePool {
 impl ResourcePool {
     /// A pool holding `current` (clamped to `0..=max`) at `updated_at_ms`.
     pub fn new(current: f64, max: u32, regen_per_sec: f64, updated_at_ms: i64) -> Self {
-        let current = if current.is_finite() { current.clamp(0.0, f64::from(max)) } else { 0.0 };
-        let regen_per_sec = if regen_per_sec.is_finite() { regen_per_sec.max(0.0) } else { 0.0 };
-        Self { current, max, regen_per_sec, updated_at_ms }
+        let current = if current.is_finite() {
+            current.clamp(0.0, f64::from(max))
+        } else {
+            0.0
+        };
+        let regen_per_sec = if regen_per_sec.is_finite() {
+            regen_per_sec.max(0.0)
+        } else {
+            0.0
+        };
+        Self {
+            current,
+            max,
+            regen_per_sec,
+            updated_at_ms,
+        }
     }
 
     /// A full pool at `now_ms`.
@@ -65,7 +78,12 @@ impl ResourcePool {
 
     /// The pool advanced to `now_ms`: regeneration folded into the stored value.
     pub fn settled(&self, now_ms: i64) -> Self {
-        Self::new(self.value_at(now_ms), self.max, self.regen_per_sec, now_ms.max(self.updated_at_ms))
+        Self::new(
+            self.value_at(now_ms),
+            self.max,
+            self.regen_per_sec,
+            now_ms.max(self.updated_at_ms),
+        )
     }
 
     /// Pays `cost` at `now_ms`, or refuses without changing anything.
@@ -73,21 +91,35 @@ impl ResourcePool {
         let settled = self.settled(now_ms);
         let available = settled.current_at(now_ms);
         if available < cost {
-            return Err(ResourceError::Insufficient { needed: cost, available });
+            return Err(ResourceError::Insufficient {
+                needed: cost,
+                available,
+            });
         }
-        Ok(Self { current: settled.current - f64::from(cost), ..settled })
+        Ok(Self {
+            current: settled.current - f64::from(cost),
+            ..settled
+        })
     }
 
     /// Loses `amount` at `now_ms`, never below 0.
     pub fn damage(&self, amount: u32, now_ms: i64) -> Self {
         let settled = self.settled(now_ms);
-        Self { current: (settled.current - f64::from(amount)).max(0.0), ..settled }
+        Self {
+            current: (settled.current - f64::from(amount)).max(0.0),
+            ..settled
+        }
     }
 
     /// Gains `amount` at `now_ms`, never above the maximum.
     pub fn restore(&self, amount: u32, now_ms: i64) -> Self {
         let settled = self.settled(now_ms);
-        Self::new(settled.current + f64::from(amount), self.max, self.regen_per_sec, settled.updated_at_ms)
+        Self::new(
+            settled.current + f64::from(amount),
+            self.max,
+            self.regen_per_sec,
+            settled.updated_at_ms,
+        )
     }
 
     /// The same fill at a new maximum and rate (level-up, equipment); the value is clamped.
@@ -120,7 +152,13 @@ mod tests {
     #[test]
     fn spending_more_than_available_changes_nothing() {
         let pool = ResourcePool::new(10.0, 100, 0.0, 0);
-        assert_eq!(pool.spend(11, 0), Err(ResourceError::Insufficient { needed: 11, available: 10 }));
+        assert_eq!(
+            pool.spend(11, 0),
+            Err(ResourceError::Insufficient {
+                needed: 11,
+                available: 10
+            })
+        );
         assert_eq!(pool.spend(10, 0).map(|p| p.current_at(0)), Ok(0));
     }
 

@@ -33,9 +33,15 @@ impl Element {
 
     /// Parses [`Element::code`].
     pub fn from_code(code: &str) -> Option<Element> {
-        [Element::Physical, Element::Fire, Element::Ice, Element::Lightning, Element::Holy]
-            .into_iter()
-            .find(|element| element.code() == code)
+        [
+            Element::Physical,
+            Element::Fire,
+            Element::Ice,
+            Element::Lightning,
+            Element::Holy,
+        ]
+        .into_iter()
+        .find(|element| element.code() == code)
     }
 }
 
@@ -136,7 +142,12 @@ mod tests {
     fn cooldown_blocks_until_ready() {
         let skill = fireball();
         assert_eq!(skill.check_cooldown(None, 0), Ok(()));
-        assert_eq!(skill.check_cooldown(Some(1_000), 2_000), Err(SkillError::OnCooldown { remaining_ms: 2_000 }));
+        assert_eq!(
+            skill.check_cooldown(Some(1_000), 2_000),
+            Err(SkillError::OnCooldown {
+                remaining_ms: 2_000
+            })
+        );
         assert_eq!(skill.check_cooldown(Some(1_000), 4_000), Ok(()));
     }
 

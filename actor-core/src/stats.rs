@@ -21,8 +21,20 @@ pub struct BaseStats {
 
 impl BaseStats {
     /// Builds stats in the order strength, intelligence, dexterity, vitality, wisdom.
-    pub const fn new(strength: u32, intelligence: u32, dexterity: u32, vitality: u32, wisdom: u32) -> Self {
-        Self { strength, intelligence, dexterity, vitality, wisdom }
+    pub const fn new(
+        strength: u32,
+        intelligence: u32,
+        dexterity: u32,
+        vitality: u32,
+        wisdom: u32,
+    ) -> Self {
+        Self {
+            strength,
+            intelligence,
+            dexterity,
+            vitality,
+            wisdom,
+        }
     }
 
     /// Every attribute multiplied by `factor` (saturating).
@@ -141,7 +153,10 @@ mod tests {
     #[test]
     fn modifiers_never_underflow() {
         let base = BaseStats::new(1, 1, 1, 1, 1);
-        let nerf = StatModifiers { strength: -10, ..Default::default() };
+        let nerf = StatModifiers {
+            strength: -10,
+            ..Default::default()
+        };
         assert_eq!(base.with_modifiers(&nerf).strength, 0);
     }
 

@@ -36,26 +36,41 @@ pub enum RouterConfigError {
 }
 
 /// Loads `path` (Hive Router format) and applies `overrides`.
-pub fn load_config(path: &Path, overrides: &RouterOverrides) -> Result<HiveRouterConfig, RouterConfigError> {
-    let mut config = hive_router::config::load_config(Some(path.display().to_string()))
-        .map_err(|err| RouterConfigError::Load { path: path.display().to_string(), message: err.to_string() })?;
+pub fn load_config(
+    path: &Path,
+    overrides: &RouterOverrides,
+) -> Result<HiveRouterConfig, RouterConfigError> {
+    let mut config =
+        hive_router::config::load_config(Some(path.display().to_string())).map_err(|err| {
+            RouterConfigError::Load {
+                path: path.display().to_string(),
+                message: err.to_string(),
+            }
+        })?;
     apply_overrides(&mut config, overrides)?;
     Ok(config)
 }
 
-fn apply_overrides(config: &mut HiveRouterConfig, overrides: &RouterOverrides) -> Result<(), RouterConfigError> {
+fn apply_overrides(
+    config: &mut HiveRouterConfig,
+    overrides: &RouterOverrides,
+) -> Result<(), RouterConfigError> {
     // Hive's config types are `#[non_exhaustive]`; they are built through serde, exactly
     // as if the values had been written in the file.
     if let Some(path) = &overrides.supergraph_path {
         config.supergraph = serde_json::from_value(json!({ "source": "file", "path": path }))?;
     }
     if !overrides.subgraph_urls.is_empty() {
-        let subgraphs: BTreeMap<&String, serde_json::Value> =
-            overrides.subgraph_urls.iter().map(|(name, url)| (name, json!({ "url": url }))).collect();
+        let subgraphs: BTreeMap<&String, serde_json::Value> = overrides
+            .subgraph_urls
+            .iter()
+            .map(|(name, url)| (name, json!({ "url": url })))
+            .collect();
         config.override_subgraph_urls = serde_json::from_value(json!({ "subgraphs": subgraphs }))?;
     }
     if let Some(url) = &overrides.jwks_url {
-        config.jwt.jwks_providers = serde_json::from_value(json!([{ "source": "remote", "url": url }]))?;
+        config.jwt.jwks_providers =
+            serde_json::from_value(json!([{ "source": "remote", "url": url }]))?;
     }
     Ok(())
 }

@@ -9,11 +9,15 @@
 
 use hive_router::async_trait;
 use hive_router::http::StatusCode;
-use hive_router::plugins::hooks::on_graphql_error::{OnGraphQLErrorHookPayload, OnGraphQLErrorHookResult};
-use hive_router::plugins::hooks::on_http_request::{OnHttpRequestHookFuture, OnHttpRequestHookPayload};
+use hive_router::plugins::hooks::on_graphql_error::{
+    OnGraphQLErrorHookPayload, OnGraphQLErrorHookResult,
+};
+use hive_router::plugins::hooks::on_http_request::{
+    OnHttpRequestHookFuture, OnHttpRequestHookPayload,
+};
 use hive_router::plugins::hooks::on_plugin_init::{OnPluginInitPayload, OnPluginInitResult};
 use hive_router::plugins::plugin_trait::{RouterPlugin, StartHookPayload};
-use hive_router::{PluginRegistry, sonic_rs};
+use hive_router::{sonic_rs, PluginRegistry};
 
 /// Every plugin of ours, to register with the router.
 pub fn registry() -> PluginRegistry {
@@ -52,27 +56,44 @@ impl RouterPlugin for AuthErrorCodes {
         payload.initialize_plugin_with_defaults()
     }
 
-    fn on_http_request<'req>(&'req self, payload: OnHttpRequestHookPayload<'req>) -> OnHttpRequestHookFuture<'req> {
+    fn on_http_request<'req>(
+        &'req self,
+        payload: OnHttpRequestHookPayload<'req>,
+    ) -> OnHttpRequestHookFuture<'req> {
         Box::pin(async move {
-            let carries = payload.router_http_request.headers().contains_key("authorization");
+            let carries = payload
+                .router_http_request
+                .headers()
+                .contains_key("authorization");
             payload.context.insert(CarriesCredentials(carries));
             payload.proceed()
         })
     }
 
-    fn on_graphql_error<'req>(&'req self, mut payload: OnGraphQLErrorHookPayload<'req>) -> OnGraphQLErrorHookResult<'req> {
+    fn on_graphql_error<'req>(
+        &'req self,
+        mut payload: OnGraphQLErrorHookPayload<'req>,
+    ) -> OnGraphQLErrorHookResult<'req> {
         let Some(code) = payload.error.extensions.code.clone() else {
             return payload.proceed();
         };
-        let carries_credentials = payload.context.get_ref::<CarriesCredentials>().is_some_and(|c| c.0);
+        let carries_credentials = payload
+            .context
+            .get_ref::<CarriesCredentials>()
+            .is_some_and(|c| c.0);
         let mapped = match code.as_str() {
-            code if TOKEN_ERROR_CODES.contains(&code) => Some(("UNAUTHENTICATED", StatusCode::UNAUTHORIZED)),
+            code if TOKEN_ERROR_CODES.contains(&code) => {
+                Some(("UNAUTHENTICATED", StatusCode::UNAUTHORIZED))
+            }
             UNAUTHORIZED_FIELD if carries_credentials => Some(("FORBIDDEN", payload.status_code)),
             UNAUTHORIZED_FIELD => Some(("UNAUTHENTICATED", payload.status_code)),
             _ => None,
         };
         if let Some((client_code, status)) = mapped {
-            payload.error.extensions.extensions.insert("routerCode".to_string(), sonic_rs::Value::from(code.as_str()));
+            payload.error.extensions.extensions.insert(
+                "routerCode".to_string(),
+                sonic_rs::Value::from(code.as_str()),
+            );
             payload.error.extensions.code = Some(client_code.to_string());
             payload.status_code = status;
         }

@@ -19,7 +19,10 @@ use hive_router::pipeline::request_summary::RequestSummaryService;
 use hive_router::pipeline::response_compression::ResponseCompressionService;
 use hive_router::plugins::plugins_service::PluginService;
 use hive_router::telemetry::TelemetryContext;
-use hive_router::{build_http_service_config, configure_app_from_config, configure_ntex_app, invoke_shutdown_hooks, RouterPaths};
+use hive_router::{
+    build_http_service_config, configure_app_from_config, configure_ntex_app,
+    invoke_shutdown_hooks, RouterPaths,
+};
 
 use crate::plugins;
 
@@ -49,33 +52,46 @@ impl RunningRouter {
 }
 
 /// Starts the router on `listener` with `config`. Returns once it is accepting.
-pub fn spawn(listener: std::net::TcpListener, config: HiveRouterConfig) -> anyhow::Result<RunningRouter> {
+pub fn spawn(
+    listener: std::net::TcpListener,
+    config: HiveRouterConfig,
+) -> anyhow::Result<RunningRouter> {
     install_crypto_provider();
     let addr = listener.local_addr()?;
     let config: &'static HiveRouterConfig = config.into_static();
     let (ready_tx, ready_rx) = mpsc::channel();
-    let thread = std::thread::Builder::new().name("router".into()).spawn(move || {
-        let runner = hive_router::ntex::rt::System::build().name("chaos-router").build(hive_router::ntex::rt::DefaultRuntime);
-        runner.block_on(async move {
-            match start(listener, config).await {
-                Ok((server, mut background, shared)) => {
-                    // The receiver lives until it gets a message, so this cannot fail.
-                    let _ = ready_tx.send(Ok(server.clone()));
-                    if let Err(err) = server.await {
-                        tracing::error!(cause = %err, "router server failed");
+    let thread = std::thread::Builder::new()
+        .name("router".into())
+        .spawn(move || {
+            let runner = hive_router::ntex::rt::System::build()
+                .name("chaos-router")
+                .build(hive_router::ntex::rt::DefaultRuntime);
+            runner.block_on(async move {
+                match start(listener, config).await {
+                    Ok((server, mut background, shared)) => {
+                        // The receiver lives until it gets a message, so this cannot fail.
+                        let _ = ready_tx.send(Ok(server.clone()));
+                        if let Err(err) = server.await {
+                            tracing::error!(cause = %err, "router server failed");
+                        }
+                        background.graceful_shutdown().await;
+                        invoke_shutdown_hooks(&shared).await;
                     }
-                    background.graceful_shutdown().await;
-                    invoke_shutdown_hooks(&shared).await;
+                    Err(err) => {
+                        let _ = ready_tx.send(Err(err));
+                    }
                 }
-                Err(err) => {
-                    let _ = ready_tx.send(Err(err));
-                }
-            }
-        });
-    })?;
-    let server = ready_rx.recv().map_err(|_| anyhow::anyhow!("router thread ended before starting"))??;
+            });
+        })?;
+    let server = ready_rx
+        .recv()
+        .map_err(|_| anyhow::anyhow!("router thread ended before starting"))??;
     tracing::info!(%addr, "router listening");
-    Ok(RunningRouter { server, thread: Some(thread), addr })
+    Ok(RunningRouter {
+        server,
+        thread: Some(thread),
+        addr,
+    })
 }
 
 /// The router's HTTP clients need a process-wide rustls provider; install Hive's choice once.
@@ -84,17 +100,34 @@ fn install_crypto_provider() {
     ONCE.call_once(hive_router::init_rustls_crypto_provider);
 }
 
-type Started = (hive_router::ntex::server::Server, BackgroundTasksManager, Arc<hive_router::RouterSharedState>);
+type Started = (
+    hive_router::ntex::server::Server,
+    BackgroundTasksManager,
+    Arc<hive_router::RouterSharedState>,
+);
 
-async fn start(listener: std::net::TcpListener, config: &'static HiveRouterConfig) -> anyhow::Result<Started> {
-    let telemetry = TelemetryContext::from_propagation_config(&config.telemetry.tracing.propagation, &config.log);
+async fn start(
+    listener: std::net::TcpListener,
+    config: &'static HiveRouterConfig,
+) -> anyhow::Result<Started> {
+    let telemetry = TelemetryContext::from_propagation_config(
+        &config.telemetry.tracing.propagation,
+        &config.log,
+    );
     let mut background = BackgroundTasksManager::new();
-    let (shared_state, schema_state) = configure_app_from_config(config, telemetry, &mut background, plugins::registry())
-        .await
-        .map_err(|err| anyhow::anyhow!("router initialisation failed: {err}"))?;
+    let (shared_state, schema_state) =
+        configure_app_from_config(config, telemetry, &mut background, plugins::registry())
+            .await
+            .map_err(|err| anyhow::anyhow!("router initialisation failed: {err}"))?;
     let graphql_path = config.graphql_path().to_string();
-    let paths = RouterPaths::new(graphql_path.clone(), config.websocket_path().map(str::to_string), None);
-    paths.detect_conflicts(&None).map_err(|err| anyhow::anyhow!("router paths conflict: {err}"))?;
+    let paths = RouterPaths::new(
+        graphql_path.clone(),
+        config.websocket_path().map(str::to_string),
+        None,
+    );
+    paths
+        .detect_conflicts(&None)
+        .map_err(|err| anyhow::anyhow!("router paths conflict: {err}"))?;
     let long_lived = LongLivedClientLimitService::new(config);
     let compression = ResponseCompressionService::new(config);
     let app_shared = shared_state.clone();

@@ -15,26 +15,57 @@ async fn actor_names_are_unique_and_validated_and_nothing_is_written_on_failure(
 
     let other = app.new_player().await;
     app.client
-        .as_user(&other.access_token, CREATE_ACTOR, json!({ "n": name.to_lowercase(), "c": "MAGE" }))
+        .as_user(
+            &other.access_token,
+            CREATE_ACTOR,
+            json!({ "n": name.to_lowercase(), "c": "MAGE" }),
+        )
         .await
         .assert_error_code("NAME_TAKEN");
     for bad in ["ab", "9lives", "has space", "waytoolongactorname"] {
-        app.client.as_user(&other.access_token, CREATE_ACTOR, json!({ "n": bad, "c": "MAGE" })).await.assert_error_code("BAD_USER_INPUT");
+        app.client
+            .as_user(
+                &other.access_token,
+                CREATE_ACTOR,
+                json!({ "n": bad, "c": "MAGE" }),
+            )
+            .await
+            .assert_error_code("BAD_USER_INPUT");
     }
-    let mine = app.client.as_user(&other.access_token, ME_ACTORS, json!({})).await;
+    let mine = app
+        .client
+        .as_user(&other.access_token, ME_ACTORS, json!({}))
+        .await;
     assert_eq!(mine.data()["me"]["actors"], json!([]));
 
     for i in 1..MAX_ACTORS {
-        app.create_actor(&player, &unique(&format!("Alt{i}x")), "RANGER").await;
+        app.create_actor(&player, &unique(&format!("Alt{i}x")), "RANGER")
+            .await;
     }
     app.client
-        .as_user(&player.access_token, CREATE_ACTOR, json!({ "n": unique("Extra"), "c": "CLERIC" }))
+        .as_user(
+            &player.access_token,
+            CREATE_ACTOR,
+            json!({ "n": unique("Extra"), "c": "CLERIC" }),
+        )
         .await
         .assert_error_code("ACTOR_LIMIT_REACHED");
-    let actors = app.client.as_user(&player.access_token, ME_ACTORS, json!({})).await;
-    assert_eq!(actors.data()["me"]["actors"].as_array().expect("actors").len(), MAX_ACTORS as usize);
+    let actors = app
+        .client
+        .as_user(&player.access_token, ME_ACTORS, json!({}))
+        .await;
+    assert_eq!(
+        actors.data()["me"]["actors"]
+            .as_array()
+            .expect("actors")
+            .len(),
+        MAX_ACTORS as usize
+    );
 
-    app.client.anonymous(CREATE_ACTOR, json!({ "n": unique("Anon"), "c": "MAGE" })).await.assert_error_code("UNAUTHENTICATED");
+    app.client
+        .anonymous(CREATE_ACTOR, json!({ "n": unique("Anon"), "c": "MAGE" }))
+        .await
+        .assert_error_code("UNAUTHENTICATED");
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
@@ -42,8 +73,19 @@ async fn actor_names_are_unique_and_validated_and_nothing_is_written_on_failure(
 async fn concurrent_creates_of_one_name_produce_one_actor() {
     let app = spawn_app().await;
     let name = unique("Twin");
-    let players = [app.new_player().await, app.new_player().await, app.new_player().await, app.new_player().await];
-    let attempts = players.iter().map(|player| app.client.as_user(&player.access_token, CREATE_ACTOR, json!({ "n": name, "c": "MAGE" })));
+    let players = [
+        app.new_player().await,
+        app.new_player().await,
+        app.new_player().await,
+        app.new_player().await,
+    ];
+    let attempts = players.iter().map(|player| {
+        app.client.as_user(
+            &player.access_token,
+            CREATE_ACTOR,
+            json!({ "n": name, "c": "MAGE" }),
+        )
+    });
     let results = futures_util::future::join_all(attempts).await;
     let created = results.iter().filter(|r| r.errors().is_empty()).count();
     assert_eq!(created, 1, "{results:?}");
@@ -61,19 +103,72 @@ async fn players_cannot_change_other_players_actors() {
     let actor = app.create_actor(&owner, &unique("Own"), "MAGE").await;
 
     let learn = "mutation($a: ID!, $s: String!) { learnSkill(actorId: $a, skillId: $s) { id } }";
-    app.client.as_user(&intruder.access_token, learn, json!({ "a": actor, "s": "fireball" })).await.assert_error_code("FORBIDDEN");
+    app.client
+        .as_user(
+            &intruder.access_token,
+            learn,
+            json!({ "a": actor, "s": "fireball" }),
+        )
+        .await
+        .assert_error_code("FORBIDDEN");
     let delete = "mutation($a: ID!) { deleteActor(actorId: $a) }";
-    app.client.as_user(&intruder.access_token, delete, json!({ "a": actor })).await.assert_error_code("FORBIDDEN");
-    app.client.as_user(&intruder.access_token, GRANT, json!({ "a": actor, "n": 500, "k": "x" })).await.assert_error_code("FORBIDDEN");
+    app.client
+        .as_user(&intruder.access_token, delete, json!({ "a": actor }))
+        .await
+        .assert_error_code("FORBIDDEN");
+    app.client
+        .as_user(
+            &intruder.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 500, "k": "x" }),
+        )
+        .await
+        .assert_error_code("FORBIDDEN");
 
-    let still_there = app.client.anonymous("query($a: ID!) { actor(id: $a) { level experience } }", json!({ "a": actor })).await;
-    assert_eq!(still_there.data()["actor"], json!({ "level": 1, "experience": 0 }));
+    let still_there = app
+        .client
+        .anonymous(
+            "query($a: ID!) { actor(id: $a) { level experience } }",
+            json!({ "a": actor }),
+        )
+        .await;
+    assert_eq!(
+        still_there.data()["actor"],
+        json!({ "level": 1, "experience": 0 })
+    );
 
     // The owner may; skills outside the class or level are refused.
-    app.client.as_user(&owner.access_token, learn, json!({ "a": actor, "s": "meteor" })).await.assert_error_code("SKILL_LOCKED");
-    app.client.as_user(&owner.access_token, learn, json!({ "a": actor, "s": "no_such" })).await.assert_error_code("UNKNOWN_SKILL");
-    app.client.as_user(&owner.access_token, learn, json!({ "a": "not-a-uuid", "s": "fireball" })).await.assert_error_code("BAD_USER_INPUT");
-    assert_eq!(app.client.as_user(&owner.access_token, delete, json!({ "a": actor })).await.data()["deleteActor"], true);
+    app.client
+        .as_user(
+            &owner.access_token,
+            learn,
+            json!({ "a": actor, "s": "meteor" }),
+        )
+        .await
+        .assert_error_code("SKILL_LOCKED");
+    app.client
+        .as_user(
+            &owner.access_token,
+            learn,
+            json!({ "a": actor, "s": "no_such" }),
+        )
+        .await
+        .assert_error_code("UNKNOWN_SKILL");
+    app.client
+        .as_user(
+            &owner.access_token,
+            learn,
+            json!({ "a": "not-a-uuid", "s": "fireball" }),
+        )
+        .await
+        .assert_error_code("BAD_USER_INPUT");
+    assert_eq!(
+        app.client
+            .as_user(&owner.access_token, delete, json!({ "a": actor }))
+            .await
+            .data()["deleteActor"],
+        true
+    );
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
@@ -85,7 +180,14 @@ async fn admins_grant_experience_idempotently_and_levels_follow_the_curve() {
     let actor = app.create_actor(&player, &unique("Lvl"), "CLERIC").await;
 
     // 350 total experience: level 3 (levels need 0, 100, 300, 600, …).
-    let first = app.client.as_user(&admin.access_token, GRANT, json!({ "a": actor, "n": 350, "k": "quest-42" })).await;
+    let first = app
+        .client
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 350, "k": "quest-42" }),
+        )
+        .await;
     let grant = &first.data()["grantExperience"];
     assert_eq!(grant["levelBefore"], 1);
     assert_eq!(grant["levelAfter"], 3);
@@ -93,21 +195,58 @@ async fn admins_grant_experience_idempotently_and_levels_follow_the_curve() {
     let hp = &grant["actor"]["resources"]["hp"];
     assert_eq!(hp["current"], hp["max"], "level-ups refill HP");
 
-    let replay = app.client.as_user(&admin.access_token, GRANT, json!({ "a": actor, "n": 350, "k": "quest-42" })).await;
+    let replay = app
+        .client
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 350, "k": "quest-42" }),
+        )
+        .await;
     assert_eq!(replay.data()["grantExperience"]["replayed"], true);
     assert_eq!(replay.data()["grantExperience"]["experienceAfter"], 350);
     assert_eq!(replay.data()["grantExperience"]["actor"]["experience"], 350);
 
     app.client
-        .as_user(&admin.access_token, GRANT, json!({ "a": actor, "n": 999, "k": "quest-42" }))
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 999, "k": "quest-42" }),
+        )
         .await
         .assert_error_code("IDEMPOTENCY_KEY_REUSED");
-    app.client.as_user(&admin.access_token, GRANT, json!({ "a": actor, "n": -5, "k": "neg" })).await.assert_error_code("BAD_USER_INPUT");
-    app.client.as_user(&player.access_token, GRANT, json!({ "a": actor, "n": 10, "k": "self" })).await.assert_error_code("FORBIDDEN");
-    app.client.anonymous(GRANT, json!({ "a": actor, "n": 10, "k": "anon" })).await.assert_error_code("UNAUTHENTICATED");
+    app.client
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": -5, "k": "neg" }),
+        )
+        .await
+        .assert_error_code("BAD_USER_INPUT");
+    app.client
+        .as_user(
+            &player.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 10, "k": "self" }),
+        )
+        .await
+        .assert_error_code("FORBIDDEN");
+    app.client
+        .anonymous(GRANT, json!({ "a": actor, "n": 10, "k": "anon" }))
+        .await
+        .assert_error_code("UNAUTHENTICATED");
 
-    let now = app.client.anonymous("query($a: ID!) { actor(id: $a) { level experience experienceForNextLevel } }", json!({ "a": actor })).await;
-    assert_eq!(now.data()["actor"], json!({ "level": 3, "experience": 350, "experienceForNextLevel": 600 }));
+    let now = app
+        .client
+        .anonymous(
+            "query($a: ID!) { actor(id: $a) { level experience experienceForNextLevel } }",
+            json!({ "a": actor }),
+        )
+        .await;
+    assert_eq!(
+        now.data()["actor"],
+        json!({ "level": 3, "experience": 350, "experienceForNextLevel": 600 })
+    );
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
@@ -117,7 +256,16 @@ async fn catalogue_queries_list_classes_and_seeded_skills() {
     let response = app.client.anonymous("{ classes { class startingStats { strength } } skills(class: MAGE) { id element mpCost cooldownMs range } }", json!({})).await;
     let data = response.data();
     assert_eq!(data["classes"].as_array().expect("classes").len(), 4);
-    let fireball = data["skills"].as_array().expect("skills").iter().find(|s| s["id"] == "fireball").expect("fireball is seeded").clone();
-    assert_eq!(fireball, json!({ "id": "fireball", "element": "FIRE", "mpCost": 25, "cooldownMs": 3000, "range": 30.0 }));
+    let fireball = data["skills"]
+        .as_array()
+        .expect("skills")
+        .iter()
+        .find(|s| s["id"] == "fireball")
+        .expect("fireball is seeded")
+        .clone();
+    assert_eq!(
+        fireball,
+        json!({ "id": "fireball", "element": "FIRE", "mpCost": 25, "cooldownMs": 3000, "range": 30.0 })
+    );
     app.supergraph.stop().await.expect("stops cleanly");
 }

@@ -17,7 +17,10 @@ async fn register_login_and_one_query_across_users_and_chaos() {
 
     let query = "{ me { username email actors { name class level stats { base { intelligence } derived { maxHp maxMp spellPower } } \
                  resources { hp { current max } mp { current max } } skills { skill { id mpCost } } equipment { slot itemInstanceId } owner { username } } } }";
-    let response = app.client.as_user(&player.access_token, query, json!({})).await;
+    let response = app
+        .client
+        .as_user(&player.access_token, query, json!({}))
+        .await;
     let me = &response.data()["me"];
     assert_eq!(me["username"], name.as_str());
     assert_eq!(me["email"], format!("{name}@chaos.test"));
@@ -29,8 +32,16 @@ async fn register_login_and_one_query_across_users_and_chaos() {
     let hp = &actor["resources"]["hp"];
     assert_eq!(hp["current"], hp["max"]);
     assert_eq!(hp["max"], actor["stats"]["derived"]["maxHp"]);
-    assert_eq!(actor["resources"]["mp"]["current"], actor["stats"]["derived"]["maxMp"]);
-    let skills: Vec<&str> = actor["skills"].as_array().expect("skills").iter().map(|s| s["skill"]["id"].as_str().expect("id")).collect();
+    assert_eq!(
+        actor["resources"]["mp"]["current"],
+        actor["stats"]["derived"]["maxMp"]
+    );
+    let skills: Vec<&str> = actor["skills"]
+        .as_array()
+        .expect("skills")
+        .iter()
+        .map(|s| s["skill"]["id"].as_str().expect("id"))
+        .collect();
     assert_eq!(skills, ["fireball", "frost_bolt"]);
     assert_eq!(actor["equipment"].as_array().expect("slots").len(), 9);
     assert_eq!(actor["owner"]["username"], name.as_str());
@@ -42,7 +53,10 @@ async fn me_without_a_valid_token_is_unauthenticated() {
     let app = spawn_app().await;
     let player = app.new_player().await;
 
-    app.client.anonymous(ME_ACTORS, json!({})).await.assert_error_code("UNAUTHENTICATED");
+    app.client
+        .anonymous(ME_ACTORS, json!({}))
+        .await
+        .assert_error_code("UNAUTHENTICATED");
 
     let now = chrono::Utc::now().timestamp();
     let expired = app.mint(&AccessClaims {
@@ -56,7 +70,10 @@ async fn me_without_a_valid_token_is_unauthenticated() {
         exp: now - 3600,
         jti: Uuid::new_v4(),
     });
-    app.client.as_user(&expired, ME_ACTORS, json!({})).await.assert_error_code("UNAUTHENTICATED");
+    app.client
+        .as_user(&expired, ME_ACTORS, json!({}))
+        .await
+        .assert_error_code("UNAUTHENTICATED");
 
     // Flip one character of the payload: the signature no longer matches.
     let mut parts: Vec<String> = player.access_token.split('.').map(str::to_string).collect();
@@ -64,12 +81,21 @@ async fn me_without_a_valid_token_is_unauthenticated() {
     let flipped = if payload.ends_with('A') { 'B' } else { 'A' };
     parts[1] = format!("{}{}", &payload[..payload.len() - 1], flipped);
     let tampered = parts.join(".");
-    app.client.as_user(&tampered, ME_ACTORS, json!({})).await.assert_error_code("UNAUTHENTICATED");
+    app.client
+        .as_user(&tampered, ME_ACTORS, json!({}))
+        .await
+        .assert_error_code("UNAUTHENTICATED");
 
-    app.client.as_user("not-a-jwt", ME_ACTORS, json!({})).await.assert_error_code("UNAUTHENTICATED");
+    app.client
+        .as_user("not-a-jwt", ME_ACTORS, json!({}))
+        .await
+        .assert_error_code("UNAUTHENTICATED");
 
     // The genuine token still works.
-    let response = app.client.as_user(&player.access_token, ME_ACTORS, json!({})).await;
+    let response = app
+        .client
+        .as_user(&player.access_token, ME_ACTORS, json!({}))
+        .await;
     assert_eq!(response.data()["me"]["id"], player.user_id.as_str());
     app.supergraph.stop().await.expect("stops cleanly");
 }
@@ -86,10 +112,16 @@ async fn wrong_passwords_fail_and_then_lock_the_account() {
             .assert_error_code("INVALID_CREDENTIALS");
     }
     // Locked: even the right password is refused now.
-    app.client.anonymous(LOGIN, json!({ "u": name, "p": "the-right-one" })).await.assert_error_code("ACCOUNT_LOCKED");
+    app.client
+        .anonymous(LOGIN, json!({ "u": name, "p": "the-right-one" }))
+        .await
+        .assert_error_code("ACCOUNT_LOCKED");
     // Unknown accounts fail the same way as wrong passwords.
     app.client
-        .anonymous(LOGIN, json!({ "u": unique("ghost"), "p": "whatever-it-is" }))
+        .anonymous(
+            LOGIN,
+            json!({ "u": unique("ghost"), "p": "whatever-it-is" }),
+        )
         .await
         .assert_error_code("INVALID_CREDENTIALS");
     app.supergraph.stop().await.expect("stops cleanly");
@@ -104,18 +136,33 @@ async fn repeated_failures_from_one_address_lock_that_address() {
     for _ in 0..MAX_IP_FAILURES {
         let response = app
             .client
-            .request_with_headers(LOGIN, json!({ "u": unique("ghost"), "p": "guess-guess" }), None, &from("198.51.100.7"))
+            .request_with_headers(
+                LOGIN,
+                json!({ "u": unique("ghost"), "p": "guess-guess" }),
+                None,
+                &from("198.51.100.7"),
+            )
             .await;
         response.assert_error_code("INVALID_CREDENTIALS");
     }
     app.client
-        .request_with_headers(LOGIN, json!({ "u": name, "p": "the-right-one" }), None, &from("198.51.100.7"))
+        .request_with_headers(
+            LOGIN,
+            json!({ "u": name, "p": "the-right-one" }),
+            None,
+            &from("198.51.100.7"),
+        )
         .await
         .assert_error_code("TOO_MANY_LOGIN_ATTEMPTS");
     // Another address is unaffected.
     let response = app
         .client
-        .request_with_headers(LOGIN, json!({ "u": name, "p": "the-right-one" }), None, &from("198.51.100.8"))
+        .request_with_headers(
+            LOGIN,
+            json!({ "u": name, "p": "the-right-one" }),
+            None,
+            &from("198.51.100.8"),
+        )
         .await;
     assert!(response.data()["login"]["accessToken"].is_string());
     app.supergraph.stop().await.expect("stops cleanly");
@@ -128,18 +175,41 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let first = player.refresh_token.clone();
 
     let rotated = app.client.anonymous(REFRESH, json!({ "r": first })).await;
-    let second = rotated.data()["refresh"]["refreshToken"].as_str().expect("token").to_string();
-    let access = rotated.data()["refresh"]["accessToken"].as_str().expect("token").to_string();
+    let second = rotated.data()["refresh"]["refreshToken"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let access = rotated.data()["refresh"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_string();
     assert_ne!(first, second);
-    assert!(app.client.as_user(&access, ME_ACTORS, json!({})).await.errors().is_empty());
+    assert!(app
+        .client
+        .as_user(&access, ME_ACTORS, json!({}))
+        .await
+        .errors()
+        .is_empty());
 
     let third_response = app.client.anonymous(REFRESH, json!({ "r": second })).await;
-    let third = third_response.data()["refresh"]["refreshToken"].as_str().expect("token").to_string();
+    let third = third_response.data()["refresh"]["refreshToken"]
+        .as_str()
+        .expect("token")
+        .to_string();
 
     // Replaying a rotated token is theft: the whole family dies.
-    app.client.anonymous(REFRESH, json!({ "r": first })).await.assert_error_code("REFRESH_TOKEN_REUSED");
-    app.client.anonymous(REFRESH, json!({ "r": third })).await.assert_error_code("INVALID_REFRESH_TOKEN");
-    app.client.anonymous(REFRESH, json!({ "r": "garbage" })).await.assert_error_code("INVALID_REFRESH_TOKEN");
+    app.client
+        .anonymous(REFRESH, json!({ "r": first }))
+        .await
+        .assert_error_code("REFRESH_TOKEN_REUSED");
+    app.client
+        .anonymous(REFRESH, json!({ "r": third }))
+        .await
+        .assert_error_code("INVALID_REFRESH_TOKEN");
+    app.client
+        .anonymous(REFRESH, json!({ "r": "garbage" }))
+        .await
+        .assert_error_code("INVALID_REFRESH_TOKEN");
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
@@ -153,15 +223,39 @@ async fn logout_and_logout_all_end_sessions() {
     let tablet = app.login(&name, "a-good-password").await;
 
     let logout = "mutation($r: String!) { logout(refreshToken: $r) }";
-    assert_eq!(app.client.anonymous(logout, json!({ "r": phone.refresh_token })).await.data()["logout"], true);
-    assert_eq!(app.client.anonymous(logout, json!({ "r": phone.refresh_token })).await.data()["logout"], false);
-    app.client.anonymous(REFRESH, json!({ "r": phone.refresh_token })).await.assert_error_code("INVALID_REFRESH_TOKEN");
+    assert_eq!(
+        app.client
+            .anonymous(logout, json!({ "r": phone.refresh_token }))
+            .await
+            .data()["logout"],
+        true
+    );
+    assert_eq!(
+        app.client
+            .anonymous(logout, json!({ "r": phone.refresh_token }))
+            .await
+            .data()["logout"],
+        false
+    );
+    app.client
+        .anonymous(REFRESH, json!({ "r": phone.refresh_token }))
+        .await
+        .assert_error_code("INVALID_REFRESH_TOKEN");
 
-    app.client.anonymous("mutation { logoutAll }", json!({})).await.assert_error_code("UNAUTHENTICATED");
-    let ended = app.client.as_user(&laptop.access_token, "mutation { logoutAll }", json!({})).await;
+    app.client
+        .anonymous("mutation { logoutAll }", json!({}))
+        .await
+        .assert_error_code("UNAUTHENTICATED");
+    let ended = app
+        .client
+        .as_user(&laptop.access_token, "mutation { logoutAll }", json!({}))
+        .await;
     assert_eq!(ended.data()["logoutAll"], 2);
     for session in [&laptop, &tablet] {
-        app.client.anonymous(REFRESH, json!({ "r": session.refresh_token })).await.assert_error_code("INVALID_REFRESH_TOKEN");
+        app.client
+            .anonymous(REFRESH, json!({ "r": session.refresh_token }))
+            .await
+            .assert_error_code("INVALID_REFRESH_TOKEN");
     }
     app.supergraph.stop().await.expect("stops cleanly");
 }
@@ -171,8 +265,18 @@ async fn registration_rejects_bad_input_and_duplicates_without_writing() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let count_users = || async {
-        let response = app.client.as_user(&admin.access_token, "{ users(first: 100) { edges { node { username } } } }", json!({})).await;
-        response.data()["users"]["edges"].as_array().expect("edges").len()
+        let response = app
+            .client
+            .as_user(
+                &admin.access_token,
+                "{ users(first: 100) { edges { node { username } } } }",
+                json!({}),
+            )
+            .await;
+        response.data()["users"]["edges"]
+            .as_array()
+            .expect("edges")
+            .len()
     };
     let before = count_users().await;
 
@@ -182,19 +286,41 @@ async fn registration_rejects_bad_input_and_duplicates_without_writing() {
         json!({ "u": unique("ok"), "e": "ok@chaos.test", "p": "short" }),
     ];
     for variables in bad {
-        app.client.anonymous(REGISTER, variables).await.assert_error_code("BAD_USER_INPUT");
+        app.client
+            .anonymous(REGISTER, variables)
+            .await
+            .assert_error_code("BAD_USER_INPUT");
     }
     let name = unique("dup");
     app.register(&name, "long-enough").await;
-    let again = app.client.anonymous(REGISTER, json!({ "u": name.to_uppercase(), "e": "other@chaos.test", "p": "long-enough" })).await;
+    let again = app
+        .client
+        .anonymous(
+            REGISTER,
+            json!({ "u": name.to_uppercase(), "e": "other@chaos.test", "p": "long-enough" }),
+        )
+        .await;
     again.assert_error_code("USERNAME_TAKEN");
-    let same_email = app.client.anonymous(REGISTER, json!({ "u": unique("other"), "e": format!("{name}@chaos.test"), "p": "long-enough" })).await;
+    let same_email = app
+        .client
+        .anonymous(
+            REGISTER,
+            json!({ "u": unique("other"), "e": format!("{name}@chaos.test"), "p": "long-enough" }),
+        )
+        .await;
     same_email.assert_error_code("EMAIL_TAKEN");
 
     assert_eq!(count_users().await, before + 1);
 
     // Players cannot list accounts.
     let player = app.new_player().await;
-    app.client.as_user(&player.access_token, "{ users { edges { node { id } } } }", json!({})).await.assert_error_code("FORBIDDEN");
+    app.client
+        .as_user(
+            &player.access_token,
+            "{ users { edges { node { id } } } }",
+            json!({}),
+        )
+        .await
+        .assert_error_code("FORBIDDEN");
     app.supergraph.stop().await.expect("stops cleanly");
 }

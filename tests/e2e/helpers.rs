@@ -44,14 +44,20 @@ fn repo_path(relative: &str) -> PathBuf {
 
 /// Starts users, chaos and the router on random ports with fresh databases.
 pub async fn spawn_app() -> TestApp {
-    subgraph_kit::telemetry::init(subgraph_kit::telemetry::LogFormat::Pretty);
+    subgraph_kit::telemetry::init(subgraph_kit::telemetry::LogFormat::Pretty, "warn");
     let keys = Arc::new(SigningKeys::generate().expect("generates a key"));
-    let listen = ServerSettings { listen: ([127, 0, 0, 1], 0).into() };
+    let listen = ServerSettings {
+        listen: ([127, 0, 0, 1], 0).into(),
+    };
     let users = UsersSettings {
         server: listen.clone(),
         database: TestDatabase::create("users").await.settings,
         tokens: TokenSettings::default(),
-        lockout: LockoutSettings { max_account_failures: MAX_ACCOUNT_FAILURES, max_ip_failures: MAX_IP_FAILURES, ..Default::default() },
+        lockout: LockoutSettings {
+            max_account_failures: MAX_ACCOUNT_FAILURES,
+            max_ip_failures: MAX_IP_FAILURES,
+            ..Default::default()
+        },
         bootstrap_admin: Some(BootstrapAdmin {
             username: "admin".into(),
             email: "admin@chaos.test".into(),
@@ -61,8 +67,14 @@ pub async fn spawn_app() -> TestApp {
     let chaos = ChaosSettings {
         server: listen,
         database: TestDatabase::create("chaos").await.settings,
-        auth: AuthSettings { issuer: "chaos-users".into(), audience: "chaos".into(), jwks_url: String::new() },
-        rules: RuleSettings { max_actors_per_user: MAX_ACTORS },
+        auth: AuthSettings {
+            issuer: "chaos-users".into(),
+            audience: "chaos".into(),
+            jwks_url: String::new(),
+        },
+        rules: RuleSettings {
+            max_actors_per_user: MAX_ACTORS,
+        },
     };
     let config = SupergraphConfig {
         users,
@@ -72,9 +84,15 @@ pub async fn spawn_app() -> TestApp {
         supergraph: repo_path("schema/supergraph.graphql"),
     };
     let listeners = Listeners::bind("127.0.0.1", 0).await.expect("binds port 0");
-    let supergraph = supergraph::start(config, listeners).await.expect("the supergraph starts");
+    let supergraph = supergraph::start(config, listeners)
+        .await
+        .expect("the supergraph starts");
     let client = GraphqlClient::new(supergraph.graphql_url());
-    TestApp { supergraph, client, keys }
+    TestApp {
+        supergraph,
+        client,
+        keys,
+    }
 }
 
 /// A name no other test uses.
@@ -84,8 +102,10 @@ pub fn unique(prefix: &str) -> String {
 
 pub const REGISTER: &str = "mutation($u: String!, $e: String!, $p: String!) { register(username: $u, email: $e, password: $p) { id username } }";
 pub const LOGIN: &str = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn tokenType user { id username } } }";
-pub const REFRESH: &str = "mutation($r: String!) { refresh(refreshToken: $r) { accessToken refreshToken } }";
-pub const CREATE_ACTOR: &str = "mutation($n: String!, $c: ActorClass!) { createActor(name: $n, class: $c) { id name level } }";
+pub const REFRESH: &str =
+    "mutation($r: String!) { refresh(refreshToken: $r) { accessToken refreshToken } }";
+pub const CREATE_ACTOR: &str =
+    "mutation($n: String!, $c: ActorClass!) { createActor(name: $n, class: $c) { id name level } }";
 pub const ME_ACTORS: &str = "{ me { id username actors { id name } } }";
 
 impl TestApp {
@@ -93,19 +113,31 @@ impl TestApp {
     pub async fn register(&self, username: &str, password: &str) -> Value {
         let response = self
             .client
-            .anonymous(REGISTER, json!({ "u": username, "e": format!("{username}@chaos.test"), "p": password }))
+            .anonymous(
+                REGISTER,
+                json!({ "u": username, "e": format!("{username}@chaos.test"), "p": password }),
+            )
             .await;
         response.data()["register"].clone()
     }
 
     /// Logs in and returns the token pair.
     pub async fn login(&self, username: &str, password: &str) -> Player {
-        let response = self.client.anonymous(LOGIN, json!({ "u": username, "p": password })).await;
+        let response = self
+            .client
+            .anonymous(LOGIN, json!({ "u": username, "p": password }))
+            .await;
         let login = &response.data()["login"];
         Player {
             user_id: login["user"]["id"].as_str().expect("user id").to_string(),
-            access_token: login["accessToken"].as_str().expect("access token").to_string(),
-            refresh_token: login["refreshToken"].as_str().expect("refresh token").to_string(),
+            access_token: login["accessToken"]
+                .as_str()
+                .expect("access token")
+                .to_string(),
+            refresh_token: login["refreshToken"]
+                .as_str()
+                .expect("refresh token")
+                .to_string(),
         }
     }
 
@@ -123,8 +155,18 @@ impl TestApp {
 
     /// Creates an actor and returns its id.
     pub async fn create_actor(&self, player: &Player, name: &str, class: &str) -> String {
-        let response = self.client.as_user(&player.access_token, CREATE_ACTOR, json!({ "n": name, "c": class })).await;
-        response.data()["createActor"]["id"].as_str().expect("actor id").to_string()
+        let response = self
+            .client
+            .as_user(
+                &player.access_token,
+                CREATE_ACTOR,
+                json!({ "n": name, "c": class }),
+            )
+            .await;
+        response.data()["createActor"]["id"]
+            .as_str()
+            .expect("actor id")
+            .to_string()
     }
 
     /// Signs arbitrary claims with the real signing key (for expiry tests).

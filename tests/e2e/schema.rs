@@ -17,7 +17,9 @@ fn repo() -> PathBuf {
 fn committed_subgraph_sdl_matches_the_code() {
     let mut stale = Vec::new();
     for (name, sdl) in chaos_supergraph::schema_export::subgraph_sdls() {
-        let path = repo().join("schema/subgraphs").join(format!("{name}.graphql"));
+        let path = repo()
+            .join("schema/subgraphs")
+            .join(format!("{name}.graphql"));
         if std::fs::read_to_string(&path).ok().as_deref() != Some(sdl.as_str()) {
             // Rewrite so `git diff` shows the change; the test still fails.
             std::fs::write(&path, &sdl).expect("writes the fresh SDL");
@@ -34,7 +36,12 @@ fn committed_supergraph_is_the_composition_of_the_committed_sdl() {
         composer.join("node_modules/@apollo/composition").is_dir(),
         "the composer is not installed: run `npm ci` in composer/ (scripts/test.sh does)"
     );
-    let output = Command::new("node").arg("compose.mjs").arg("--check").current_dir(&composer).output().expect("node runs");
+    let output = Command::new("node")
+        .arg("compose.mjs")
+        .arg("--check")
+        .current_dir(&composer)
+        .output()
+        .expect("node runs");
     assert!(
         output.status.success(),
         "{}{}",
@@ -47,22 +54,42 @@ fn committed_supergraph_is_the_composition_of_the_committed_sdl() {
 async fn router_serves_graphiql_health_and_the_composed_schema() {
     let app = spawn_app().await;
     let http = reqwest::Client::new();
-    let page = http.get(app.supergraph.graphql_url()).header("accept", "text/html").send().await.expect("answers");
+    let page = http
+        .get(app.supergraph.graphql_url())
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("answers");
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.expect("body").to_lowercase().contains("graphiql"));
+    assert!(page
+        .text()
+        .await
+        .expect("body")
+        .to_lowercase()
+        .contains("graphiql"));
 
-    let health = http.get(format!("http://{}/health", app.supergraph.router_addr())).send().await.expect("answers");
+    let health = http
+        .get(format!("http://{}/health", app.supergraph.router_addr()))
+        .send()
+        .await
+        .expect("answers");
     assert_eq!(health.status(), 200);
 
     // Types of both subgraphs are served from the one endpoint.
-    let response = app.client.anonymous("{ __type(name: \"User\") { fields { name } } }", json!({})).await;
+    let response = app
+        .client
+        .anonymous("{ __type(name: \"User\") { fields { name } } }", json!({}))
+        .await;
     let fields: Vec<String> = response.data()["__type"]["fields"]
         .as_array()
         .expect("fields")
         .iter()
         .map(|f| f["name"].as_str().expect("name").to_string())
         .collect();
-    assert!(fields.contains(&"username".to_string()) && fields.contains(&"actors".to_string()), "{fields:?}");
+    assert!(
+        fields.contains(&"username".to_string()) && fields.contains(&"actors".to_string()),
+        "{fields:?}"
+    );
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
@@ -73,17 +100,25 @@ async fn subgraphs_speak_graphql_transport_ws_and_check_the_token_on_connection_
     app.create_actor(&player, &unique("Ws"), "RANGER").await;
     let url = format!("ws://{}/graphql", app.supergraph.subgraphs["chaos"]);
 
-    let refused = WsClient::connect(&url, json!({ "Authorization": "Bearer forged.token.here" })).await;
+    let refused =
+        WsClient::connect(&url, json!({ "Authorization": "Bearer forged.token.here" })).await;
     assert!(refused.is_err(), "a forged token must not be acknowledged");
 
-    let mut ws = WsClient::connect(&url, json!({ "Authorization": format!("Bearer {}", player.access_token) }))
-        .await
-        .expect("a valid token is acknowledged");
+    let mut ws = WsClient::connect(
+        &url,
+        json!({ "Authorization": format!("Bearer {}", player.access_token) }),
+    )
+    .await
+    .expect("a valid token is acknowledged");
     let query = "query($id: ID!) { _entities(representations: [{ __typename: \"User\", id: $id }]) { ... on User { actors { class } } } }";
-    ws.subscribe("1", query, json!({ "id": player.user_id })).await;
+    ws.subscribe("1", query, json!({ "id": player.user_id }))
+        .await;
     let message = ws.next_message().await.expect("a result arrives");
     assert_eq!(message["type"], "next", "{message}");
-    assert_eq!(message["payload"]["data"]["_entities"][0]["actors"][0]["class"], "RANGER");
+    assert_eq!(
+        message["payload"]["data"]["_entities"][0]["actors"][0]["class"],
+        "RANGER"
+    );
     let done = ws.next_message().await.expect("completes");
     assert_eq!(done["type"], "complete");
     app.supergraph.stop().await.expect("stops cleanly");

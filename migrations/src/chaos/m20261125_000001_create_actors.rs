@@ -85,15 +85,28 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Actors::UserId).uuid().not_null())
                     .col(ColumnDef::new(Actors::Slot).integer().not_null())
                     .col(ColumnDef::new(Actors::Name).string_len(32).not_null())
-                    .col(ColumnDef::new(Actors::NameKey).string_len(32).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Actors::NameKey)
+                            .string_len(32)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Actors::Class).string_len(16).not_null())
                     .col(ColumnDef::new(Actors::Level).integer().not_null())
                     .col(ColumnDef::new(Actors::Experience).big_integer().not_null())
                     .col(ColumnDef::new(Actors::Hp).double().not_null())
                     .col(ColumnDef::new(Actors::Mp).double().not_null())
                     .col(ColumnDef::new(Actors::Stamina).double().not_null())
-                    .col(ColumnDef::new(Actors::ResourcesUpdatedAtMs).big_integer().not_null())
-                    .col(ColumnDef::new(Actors::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Actors::ResourcesUpdatedAtMs)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Actors::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -112,19 +125,64 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(SkillDefinitions::Table)
-                    .col(ColumnDef::new(SkillDefinitions::Id).string_len(64).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(SkillDefinitions::Id)
+                            .string_len(64)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(SkillDefinitions::Name).string().not_null())
-                    .col(ColumnDef::new(SkillDefinitions::Class).string_len(16).not_null())
-                    .col(ColumnDef::new(SkillDefinitions::UnlockLevel).integer().not_null())
-                    .col(ColumnDef::new(SkillDefinitions::Element).string_len(16).not_null())
-                    .col(ColumnDef::new(SkillDefinitions::Scaling).string_len(16).not_null())
-                    .col(ColumnDef::new(SkillDefinitions::MpCost).integer().not_null())
-                    .col(ColumnDef::new(SkillDefinitions::CooldownMs).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(SkillDefinitions::Class)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SkillDefinitions::UnlockLevel)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SkillDefinitions::Element)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SkillDefinitions::Scaling)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SkillDefinitions::MpCost)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SkillDefinitions::CooldownMs)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(SkillDefinitions::Range).double().not_null())
-                    .col(ColumnDef::new(SkillDefinitions::BaseDamage).integer().not_null())
-                    .col(ColumnDef::new(SkillDefinitions::PowerRatio).double().not_null())
-                    .col(ColumnDef::new(SkillDefinitions::ReagentItem).string_len(64).null())
-                    .col(ColumnDef::new(SkillDefinitions::Description).text().not_null())
+                    .col(
+                        ColumnDef::new(SkillDefinitions::BaseDamage)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SkillDefinitions::PowerRatio)
+                            .double()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SkillDefinitions::ReagentItem)
+                            .string_len(64)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(SkillDefinitions::Description)
+                            .text()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -133,10 +191,26 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(ActorSkills::Table)
                     .col(ColumnDef::new(ActorSkills::ActorId).uuid().not_null())
-                    .col(ColumnDef::new(ActorSkills::SkillId).string_len(64).not_null())
-                    .col(ColumnDef::new(ActorSkills::LearnedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(ActorSkills::LastCastAtMs).big_integer().null())
-                    .primary_key(Index::create().col(ActorSkills::ActorId).col(ActorSkills::SkillId))
+                    .col(
+                        ColumnDef::new(ActorSkills::SkillId)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ActorSkills::LearnedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ActorSkills::LastCastAtMs)
+                            .big_integer()
+                            .null(),
+                    )
+                    .primary_key(
+                        Index::create()
+                            .col(ActorSkills::ActorId)
+                            .col(ActorSkills::SkillId),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(ActorSkills::Table, ActorSkills::ActorId)
@@ -156,11 +230,27 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(EquipmentSlots::Table)
                     .col(ColumnDef::new(EquipmentSlots::ActorId).uuid().not_null())
-                    .col(ColumnDef::new(EquipmentSlots::Slot).string_len(16).not_null())
-                    .col(ColumnDef::new(EquipmentSlots::ItemInstanceId).uuid().not_null())
-                    .col(ColumnDef::new(EquipmentSlots::ItemDefinitionId).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(EquipmentSlots::Slot)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(EquipmentSlots::ItemInstanceId)
+                            .uuid()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(EquipmentSlots::ItemDefinitionId)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(EquipmentSlots::Modifiers).json().not_null())
-                    .primary_key(Index::create().col(EquipmentSlots::ActorId).col(EquipmentSlots::Slot))
+                    .primary_key(
+                        Index::create()
+                            .col(EquipmentSlots::ActorId)
+                            .col(EquipmentSlots::Slot),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(EquipmentSlots::Table, EquipmentSlots::ActorId)
@@ -174,24 +264,63 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(ExperienceGrants::Table)
-                    .col(ColumnDef::new(ExperienceGrants::IdempotencyKey).string_len(128).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(ExperienceGrants::IdempotencyKey)
+                            .string_len(128)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(ExperienceGrants::ActorId).uuid().not_null())
-                    .col(ColumnDef::new(ExperienceGrants::Amount).big_integer().not_null())
-                    .col(ColumnDef::new(ExperienceGrants::LevelBefore).integer().not_null())
-                    .col(ColumnDef::new(ExperienceGrants::LevelAfter).integer().not_null())
-                    .col(ColumnDef::new(ExperienceGrants::ExperienceAfter).big_integer().not_null())
-                    .col(ColumnDef::new(ExperienceGrants::GrantedBy).uuid().not_null())
-                    .col(ColumnDef::new(ExperienceGrants::GrantedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(ExperienceGrants::Amount)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ExperienceGrants::LevelBefore)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ExperienceGrants::LevelAfter)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ExperienceGrants::ExperienceAfter)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ExperienceGrants::GrantedBy)
+                            .uuid()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ExperienceGrants::GrantedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ExperienceGrants::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(EquipmentSlots::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(ActorSkills::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(SkillDefinitions::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Actors::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(ExperienceGrants::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(EquipmentSlots::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ActorSkills::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(SkillDefinitions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Actors::Table).to_owned())
+            .await
     }
 }

@@ -44,4 +44,3 @@ impl From<sea_orm::DbErr> for ChaosError {
         ChaosError::Kit(KitError::Database(err))
     }
 }
-

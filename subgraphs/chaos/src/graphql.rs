@@ -42,8 +42,10 @@ fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {
     ctx.data_unchecked::<Deps>()
 }
 
-fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> &'a DataLoader<T> {
-    ctx.data_unchecked::<DataLoader<T>>()
+fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a DataLoader<T>, KitError> {
+    // Every entry point (HTTP and WebSocket) attaches the loaders; a miss is a wiring bug.
+    ctx.data::<DataLoader<T>>()
+        .map_err(|_| KitError::Internal("data loader missing from request data".to_string()))
 }
 
 fn load_failed(err: LoadError) -> KitError {
@@ -51,7 +53,8 @@ fn load_failed(err: LoadError) -> KitError {
 }
 
 fn parse_id(id: &ID) -> Result<Uuid, KitError> {
-    id.parse::<Uuid>().map_err(|_| KitError::BadUserInput(format!("`{}` is not a valid id", id.as_str())))
+    id.parse::<Uuid>()
+        .map_err(|_| KitError::BadUserInput(format!("`{}` is not a valid id", id.as_str())))
 }
 
 /// A playable class.
@@ -80,7 +83,13 @@ pub struct BaseStats {
 
 impl From<actor_core::BaseStats> for BaseStats {
     fn from(s: actor_core::BaseStats) -> Self {
-        BaseStats { strength: s.strength, intelligence: s.intelligence, dexterity: s.dexterity, vitality: s.vitality, wisdom: s.wisdom }
+        BaseStats {
+            strength: s.strength,
+            intelligence: s.intelligence,
+            dexterity: s.dexterity,
+            vitality: s.vitality,
+            wisdom: s.wisdom,
+        }
     }
 }
 
@@ -115,7 +124,11 @@ pub struct ResourceValue {
 
 impl ResourceValue {
     fn of(pool: &actor_core::ResourcePool, now: i64) -> Self {
-        ResourceValue { current: pool.current_at(now), max: pool.max(), regen_per_second: pool.regen_per_sec() }
+        ResourceValue {
+            current: pool.current_at(now),
+            max: pool.max(),
+            regen_per_second: pool.regen_per_sec(),
+        }
     }
 }
 
@@ -201,7 +214,9 @@ impl LearnedSkill {
     /// When it can be cast again; null when ready now.
     async fn cooldown_ends_at(&self) -> Option<DateTime<Utc>> {
         let ready_at = self.learned.last_cast_at_ms? + self.definition.cooldown_ms;
-        (ready_at > now_ms()).then(|| DateTime::from_timestamp_millis(ready_at)).flatten()
+        (ready_at > now_ms())
+            .then(|| DateTime::from_timestamp_millis(ready_at))
+            .flatten()
     }
 }
 
@@ -270,7 +285,11 @@ pub struct Actor(actor::Model);
 
 impl Actor {
     async fn equipment_rows(&self, ctx: &Context<'_>) -> ApiResult<Vec<equipment_slot::Model>> {
-        Ok(loader::<EquipmentByActor>(ctx).load_one(self.0.id).await.map_err(load_failed)?.unwrap_or_default())
+        Ok(loader::<EquipmentByActor>(ctx)?
+            .load_one(self.0.id)
+            .await
+            .map_err(load_failed)?
+            .unwrap_or_default())
     }
 }
 
@@ -299,7 +318,9 @@ impl Actor {
     /// Total experience needed for the next level; null at the cap.
     async fn experience_for_next_level(&self) -> Option<i64> {
         let level = u32::try_from(self.0.level).ok()?;
-        (level < MAX_LEVEL).then(|| i64::try_from(total_experience_for_level(level + 1)).ok()).flatten()
+        (level < MAX_LEVEL)
+            .then(|| i64::try_from(total_experience_for_level(level + 1)).ok())
+            .flatten()
     }
     /// The owning account (resolved by the users subgraph).
     async fn owner(&self) -> UserRef {
@@ -334,8 +355,18 @@ impl Actor {
     }
     /// Learned skills.
     async fn skills(&self, ctx: &Context<'_>) -> ApiResult<Vec<LearnedSkill>> {
-        let rows = loader::<SkillsByActor>(ctx).load_one(self.0.id).await.map_err(load_failed)?.unwrap_or_default();
-        Ok(rows.into_iter().map(|(learned, definition)| LearnedSkill { learned, definition }).collect())
+        let rows = loader::<SkillsByActor>(ctx)?
+            .load_one(self.0.id)
+            .await
+            .map_err(load_failed)?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|(learned, definition)| LearnedSkill {
+                learned,
+                definition,
+            })
+            .collect())
     }
     /// Every equipment slot, empty ones included.
     async fn equipment(&self, ctx: &Context<'_>) -> ApiResult<Vec<EquipmentSlot>> {
@@ -371,7 +402,11 @@ impl UserRef {
     }
     /// The account's actors, in slot order.
     async fn actors(&self, ctx: &Context<'_>) -> ApiResult<Vec<Actor>> {
-        let rows = loader::<ActorsByUser>(ctx).load_one(self.id).await.map_err(load_failed)?.unwrap_or_default();
+        let rows = loader::<ActorsByUser>(ctx)?
+            .load_one(self.id)
+            .await
+            .map_err(load_failed)?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Actor).collect())
     }
 }
@@ -383,7 +418,11 @@ pub struct ExperienceGrant(service::GrantOutcome);
 impl ExperienceGrant {
     /// The actor after the grant.
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Actor>> {
-        Ok(loader::<ActorsById>(ctx).load_one(self.0.grant.actor_id).await.map_err(load_failed)?.map(Actor))
+        Ok(loader::<ActorsById>(ctx)?
+            .load_one(self.0.grant.actor_id)
+            .await
+            .map_err(load_failed)?
+            .map(Actor))
     }
     /// Experience granted.
     async fn amount(&self) -> i64 {
@@ -415,7 +454,11 @@ impl Query {
     /// An actor by id.
     async fn actor(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Actor>> {
         let id = parse_id(&id)?;
-        Ok(loader::<ActorsById>(ctx).load_one(id).await.map_err(load_failed)?.map(Actor))
+        Ok(loader::<ActorsById>(ctx)?
+            .load_one(id)
+            .await
+            .map_err(load_failed)?
+            .map(Actor))
     }
 
     /// Every playable class and its stat curve.
@@ -440,7 +483,11 @@ impl Query {
     #[graphql(entity)]
     async fn find_actor_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Actor>> {
         let id = parse_id(&id)?;
-        Ok(loader::<ActorsById>(ctx).load_one(id).await.map_err(load_failed)?.map(Actor))
+        Ok(loader::<ActorsById>(ctx)?
+            .load_one(id)
+            .await
+            .map_err(load_failed)?
+            .map(Actor))
     }
 
     /// Resolves `User` references to add `actors`.
@@ -457,17 +504,32 @@ pub struct Mutation;
 impl Mutation {
     /// Creates an actor for the signed-in account. Names are unique (case-insensitive).
     #[graphql(directive = authenticated::apply())]
-    async fn create_actor(&self, ctx: &Context<'_>, name: String, class: ActorClass) -> ApiResult<Actor> {
+    async fn create_actor(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        class: ActorClass,
+    ) -> ApiResult<Actor> {
         let viewer = ctx.viewer()?;
         let deps = deps(ctx);
-        Ok(Actor(service::create_actor(&deps.db, &deps.settings.rules, viewer, &name, class.into()).await?))
+        Ok(Actor(
+            service::create_actor(&deps.db, &deps.settings.rules, viewer, &name, class.into())
+                .await?,
+        ))
     }
 
     /// Teaches one of your actors a skill its class and level allow.
     #[graphql(directive = authenticated::apply())]
-    async fn learn_skill(&self, ctx: &Context<'_>, actor_id: ID, skill_id: String) -> ApiResult<Actor> {
+    async fn learn_skill(
+        &self,
+        ctx: &Context<'_>,
+        actor_id: ID,
+        skill_id: String,
+    ) -> ApiResult<Actor> {
         let viewer = ctx.viewer()?;
-        Ok(Actor(service::learn_skill(&deps(ctx).db, viewer, parse_id(&actor_id)?, &skill_id).await?))
+        Ok(Actor(
+            service::learn_skill(&deps(ctx).db, viewer, parse_id(&actor_id)?, &skill_id).await?,
+        ))
     }
 
     /// Deletes one of your actors.
@@ -489,7 +551,14 @@ impl Mutation {
         idempotency_key: String,
     ) -> ApiResult<ExperienceGrant> {
         let viewer = ctx.viewer()?;
-        let outcome = service::grant_experience(&deps(ctx).db, viewer, parse_id(&actor_id)?, amount, &idempotency_key).await?;
+        let outcome = service::grant_experience(
+            &deps(ctx).db,
+            viewer,
+            parse_id(&actor_id)?,
+            amount,
+            &idempotency_key,
+        )
+        .await?;
         Ok(ExperienceGrant(outcome))
     }
 }

@@ -27,16 +27,31 @@ pub use settings::ChaosSettings;
 
 /// Connects the database, runs migrations (which seed the demo skills) and builds the app.
 pub async fn app(settings: ChaosSettings, verifier: Arc<JwtVerifier>) -> anyhow::Result<Router> {
-    let db = subgraph_kit::db::connect_and_migrate::<migrations::chaos::Migrator>(&settings.database).await?;
+    let db =
+        subgraph_kit::db::connect_and_migrate::<migrations::chaos::Migrator>(&settings.database)
+            .await?;
     Ok(app_with(db, verifier, Arc::new(settings)))
 }
 
 /// Builds the app from an open database and a verifier.
-pub fn app_with(db: DatabaseConnection, verifier: Arc<JwtVerifier>, settings: Arc<ChaosSettings>) -> Router {
-    let schema = graphql::schema(Some(graphql::Deps { db: db.clone(), settings }));
+pub fn app_with(
+    db: DatabaseConnection,
+    verifier: Arc<JwtVerifier>,
+    settings: Arc<ChaosSettings>,
+) -> Router {
+    let schema = graphql::schema(Some(graphql::Deps {
+        db: db.clone(),
+        settings,
+    }));
     let loader_db = db.clone();
-    let per_request = Arc::new(move |request: async_graphql::Request| loaders::attach(request, &loader_db));
-    server::app(GraphqlService { schema, verifier, per_request, db })
+    let per_request =
+        Arc::new(move |data: &mut async_graphql::Data| loaders::attach(data, &loader_db));
+    server::app(GraphqlService {
+        schema,
+        verifier,
+        per_request,
+        db,
+    })
 }
 
 /// Serves the chaos subgraph on `listener` until `shutdown` completes.

@@ -16,14 +16,13 @@ use crate::service;
 /// Loader failures are shared between every waiter, so they must be cloneable.
 pub type LoadError = Arc<KitError>;
 
-/// Adds fresh loaders to a request.
-pub fn attach(request: async_graphql::Request, db: &DatabaseConnection) -> async_graphql::Request {
-    let spawn = |db: &DatabaseConnection| Db(db.clone());
-    request
-        .data(DataLoader::new(ActorsById(spawn(db)), tokio::spawn))
-        .data(DataLoader::new(ActorsByUser(spawn(db)), tokio::spawn))
-        .data(DataLoader::new(SkillsByActor(spawn(db)), tokio::spawn))
-        .data(DataLoader::new(EquipmentByActor(spawn(db)), tokio::spawn))
+/// Adds fresh loaders to a request's (or WebSocket connection's) data.
+pub fn attach(data: &mut async_graphql::Data, db: &DatabaseConnection) {
+    let handle = |db: &DatabaseConnection| Db(db.clone());
+    data.insert(DataLoader::new(ActorsById(handle(db)), tokio::spawn));
+    data.insert(DataLoader::new(ActorsByUser(handle(db)), tokio::spawn));
+    data.insert(DataLoader::new(SkillsByActor(handle(db)), tokio::spawn));
+    data.insert(DataLoader::new(EquipmentByActor(handle(db)), tokio::spawn));
 }
 
 /// A connection handle shared by the loaders.
@@ -43,7 +42,9 @@ impl Loader<Uuid> for ActorsById {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::actors_by_ids(&self.0 .0, keys).await.map_err(Arc::new)
+        service::actors_by_ids(&self.0 .0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -52,7 +53,9 @@ impl Loader<Uuid> for ActorsByUser {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::actors_by_user_ids(&self.0 .0, keys).await.map_err(Arc::new)
+        service::actors_by_user_ids(&self.0 .0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -61,7 +64,9 @@ impl Loader<Uuid> for SkillsByActor {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::skills_by_actor_ids(&self.0 .0, keys).await.map_err(Arc::new)
+        service::skills_by_actor_ids(&self.0 .0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -70,6 +75,8 @@ impl Loader<Uuid> for EquipmentByActor {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::equipment_by_actor_ids(&self.0 .0, keys).await.map_err(Arc::new)
+        service::equipment_by_actor_ids(&self.0 .0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use actor_core::{apply_experience, BaseStats, Class, DerivedStats, ResourcePool, StatModifiers};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr,
 };
 use subgraph_kit::auth::{Viewer, SCOPE_ADMIN};
+use subgraph_kit::db::begin_write;
 use subgraph_kit::KitError;
 use uuid::Uuid;
 
@@ -45,7 +46,10 @@ pub fn sheet(actor: &actor::Model, equipment: &[equipment_slot::Model]) -> Actor
         .iter()
         .filter_map(|slot| serde_json::from_value::<StatModifiers>(slot.modifiers.clone()).ok())
         .fold(StatModifiers::default(), |sum, m| sum + m);
-    let base = Class::from_code(&actor.class).map(|class| class.base_stats_at(level)).unwrap_or_default().with_modifiers(&modifiers);
+    let base = Class::from_code(&actor.class)
+        .map(|class| class.base_stats_at(level))
+        .unwrap_or_default()
+        .with_modifiers(&modifiers);
     let derived = base.derive(level);
     let at = actor.resources_updated_at_ms;
     ActorSheet {
@@ -53,7 +57,12 @@ pub fn sheet(actor: &actor::Model, equipment: &[equipment_slot::Model]) -> Actor
         derived,
         hp: ResourcePool::new(actor.hp, derived.max_hp, derived.hp_regen_per_sec, at),
         mp: ResourcePool::new(actor.mp, derived.max_mp, derived.mp_regen_per_sec, at),
-        stamina: ResourcePool::new(actor.stamina, derived.max_stamina, derived.stamina_regen_per_sec, at),
+        stamina: ResourcePool::new(
+            actor.stamina,
+            derived.max_stamina,
+            derived.stamina_regen_per_sec,
+            at,
+        ),
     }
 }
 
@@ -66,7 +75,10 @@ pub fn validate_name(name: &str) -> Result<String, ChaosError> {
     if ok {
         Ok(name.to_string())
     } else {
-        Err(KitError::BadUserInput("actor names are 3-16 letters or digits, starting with a letter".to_string()).into())
+        Err(KitError::BadUserInput(
+            "actor names are 3-16 letters or digits, starting with a letter".to_string(),
+        )
+        .into())
     }
 }
 
@@ -80,10 +92,15 @@ pub async fn create_actor(
 ) -> Result<actor::Model, ChaosError> {
     let name = validate_name(name)?;
     let name_key = name.to_ascii_lowercase();
-    if actor::Entity::find().filter(actor::Column::NameKey.eq(&name_key)).one(db).await?.is_some() {
+    if actor::Entity::find()
+        .filter(actor::Column::NameKey.eq(&name_key))
+        .one(db)
+        .await?
+        .is_some()
+    {
         return Err(ChaosError::NameTaken);
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let used: Vec<i32> = actor::Entity::find()
         .filter(actor::Column::UserId.eq(viewer.user_id))
         .all(&txn)
@@ -137,7 +154,11 @@ pub async fn create_actor(
     Ok(created)
 }
 
-async fn learn(db: &impl ConnectionTrait, actor_id: Uuid, skill_id: &str) -> Result<(), ChaosError> {
+async fn learn(
+    db: &impl ConnectionTrait,
+    actor_id: Uuid,
+    skill_id: &str,
+) -> Result<(), ChaosError> {
     actor_skill::ActiveModel {
         actor_id: Set(actor_id),
         skill_id: Set(skill_id.to_string()),
@@ -150,8 +171,15 @@ async fn learn(db: &impl ConnectionTrait, actor_id: Uuid, skill_id: &str) -> Res
 }
 
 /// Loads an actor the viewer owns: `NOT_FOUND` if missing, `FORBIDDEN` if someone else's.
-async fn owned_actor(db: &impl ConnectionTrait, viewer: &Viewer, actor_id: Uuid) -> Result<actor::Model, ChaosError> {
-    let found = actor::Entity::find_by_id(actor_id).one(db).await?.ok_or(KitError::NotFound("actor"))?;
+async fn owned_actor(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    actor_id: Uuid,
+) -> Result<actor::Model, ChaosError> {
+    let found = actor::Entity::find_by_id(actor_id)
+        .one(db)
+        .await?
+        .ok_or(KitError::NotFound("actor"))?;
     if found.user_id != viewer.user_id {
         return Err(KitError::Forbidden("only the owner may change this actor").into());
     }
@@ -160,8 +188,13 @@ async fn owned_actor(db: &impl ConnectionTrait, viewer: &Viewer, actor_id: Uuid)
 
 /// Teaches the viewer's actor a skill its class and level allow. Learning a known skill
 /// again is a no-op.
-pub async fn learn_skill(db: &DatabaseConnection, viewer: &Viewer, actor_id: Uuid, skill_id: &str) -> Result<actor::Model, ChaosError> {
-    let txn = db.begin().await?;
+pub async fn learn_skill(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    actor_id: Uuid,
+    skill_id: &str,
+) -> Result<actor::Model, ChaosError> {
+    let txn = begin_write(db).await?;
     let actor = owned_actor(&txn, viewer, actor_id).await?;
     let skill = skill_definition::Entity::find_by_id(skill_id.to_string())
         .one(&txn)
@@ -170,7 +203,9 @@ pub async fn learn_skill(db: &DatabaseConnection, viewer: &Viewer, actor_id: Uui
     if skill.class != actor.class || skill.unlock_level > actor.level {
         return Err(ChaosError::SkillLocked(skill.id));
     }
-    let known = actor_skill::Entity::find_by_id((actor.id, skill.id.clone())).one(&txn).await?;
+    let known = actor_skill::Entity::find_by_id((actor.id, skill.id.clone()))
+        .one(&txn)
+        .await?;
     if known.is_none() {
         learn(&txn, actor.id, &skill.id).await?;
     }
@@ -179,11 +214,21 @@ pub async fn learn_skill(db: &DatabaseConnection, viewer: &Viewer, actor_id: Uui
 }
 
 /// Deletes the viewer's actor.
-pub async fn delete_actor(db: &DatabaseConnection, viewer: &Viewer, actor_id: Uuid) -> Result<(), ChaosError> {
-    let txn = db.begin().await?;
+pub async fn delete_actor(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    actor_id: Uuid,
+) -> Result<(), ChaosError> {
+    let txn = begin_write(db).await?;
     let actor = owned_actor(&txn, viewer, actor_id).await?;
-    actor_skill::Entity::delete_many().filter(actor_skill::Column::ActorId.eq(actor.id)).exec(&txn).await?;
-    equipment_slot::Entity::delete_many().filter(equipment_slot::Column::ActorId.eq(actor.id)).exec(&txn).await?;
+    actor_skill::Entity::delete_many()
+        .filter(actor_skill::Column::ActorId.eq(actor.id))
+        .exec(&txn)
+        .await?;
+    equipment_slot::Entity::delete_many()
+        .filter(equipment_slot::Column::ActorId.eq(actor.id))
+        .exec(&txn)
+        .await?;
     actor::Entity::delete_by_id(actor.id).exec(&txn).await?;
     txn.commit().await?;
     tracing::info!(actor_id = %actor.id, user_id = %viewer.user_id, "actor deleted");
@@ -210,29 +255,50 @@ pub async fn grant_experience(
 ) -> Result<GrantOutcome, ChaosError> {
     viewer.require_scope(SCOPE_ADMIN)?;
     if !(1..=1_000_000_000).contains(&amount) {
-        return Err(KitError::BadUserInput("amount must be between 1 and 1000000000".to_string()).into());
+        return Err(
+            KitError::BadUserInput("amount must be between 1 and 1000000000".to_string()).into(),
+        );
     }
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 128 {
-        return Err(KitError::BadUserInput("idempotency key must be 1-128 characters".to_string()).into());
+        return Err(
+            KitError::BadUserInput("idempotency key must be 1-128 characters".to_string()).into(),
+        );
     }
     if let Some(previous) = replay(db, key, actor_id, amount).await? {
         return Ok(previous);
     }
-    let txn = db.begin().await?;
-    let actor = actor::Entity::find_by_id(actor_id).one(&txn).await?.ok_or(KitError::NotFound("actor"))?;
-    let equipment = equipment_slot::Entity::find().filter(equipment_slot::Column::ActorId.eq(actor.id)).all(&txn).await?;
+    let txn = begin_write(db).await?;
+    let actor = actor::Entity::find_by_id(actor_id)
+        .one(&txn)
+        .await?
+        .ok_or(KitError::NotFound("actor"))?;
+    let equipment = equipment_slot::Entity::find()
+        .filter(equipment_slot::Column::ActorId.eq(actor.id))
+        .all(&txn)
+        .await?;
     let before = sheet(&actor, &equipment);
-    let outcome = apply_experience(u64::try_from(actor.experience).unwrap_or(0), amount.unsigned_abs());
+    let outcome = apply_experience(
+        u64::try_from(actor.experience).unwrap_or(0),
+        amount.unsigned_abs(),
+    );
     let now = now_ms();
     let mut leveled = actor.clone();
     leveled.level = i32::try_from(outcome.level).unwrap_or(i32::MAX);
     leveled.experience = i64::try_from(outcome.experience).unwrap_or(i64::MAX);
     let after = sheet(&leveled, &equipment);
     let (hp, mp, stamina) = if outcome.levels_gained > 0 {
-        (ResourcePool::full(after.hp.max(), 0.0, now), ResourcePool::full(after.mp.max(), 0.0, now), before.stamina.settled(now))
+        (
+            ResourcePool::full(after.hp.max(), 0.0, now),
+            ResourcePool::full(after.mp.max(), 0.0, now),
+            before.stamina.settled(now),
+        )
     } else {
-        (before.hp.settled(now), before.mp.settled(now), before.stamina.settled(now))
+        (
+            before.hp.settled(now),
+            before.mp.settled(now),
+            before.stamina.settled(now),
+        )
     };
     let mut update: actor::ActiveModel = actor.clone().into();
     update.level = Set(leveled.level);
@@ -256,39 +322,67 @@ pub async fn grant_experience(
         Ok(grant) => {
             txn.commit().await?;
             tracing::info!(actor_id = %actor.id, amount, level = leveled.level, granted_by = %viewer.user_id, "experience granted");
-            Ok(GrantOutcome { grant, replayed: false })
+            Ok(GrantOutcome {
+                grant,
+                replayed: false,
+            })
         }
         // A concurrent call with the same key won; drop ours and answer with theirs.
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;
-            replay(db, key, actor_id, amount).await?.ok_or(ChaosError::IdempotencyKeyReused)
+            replay(db, key, actor_id, amount)
+                .await?
+                .ok_or(ChaosError::IdempotencyKeyReused)
         }
         Err(err) => Err(err.into()),
     }
 }
 
-async fn replay(db: &DatabaseConnection, key: &str, actor_id: Uuid, amount: i64) -> Result<Option<GrantOutcome>, ChaosError> {
-    match experience_grant::Entity::find_by_id(key.to_string()).one(db).await? {
-        Some(grant) if grant.actor_id == actor_id && grant.amount == amount => Ok(Some(GrantOutcome { grant, replayed: true })),
+async fn replay(
+    db: &DatabaseConnection,
+    key: &str,
+    actor_id: Uuid,
+    amount: i64,
+) -> Result<Option<GrantOutcome>, ChaosError> {
+    match experience_grant::Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?
+    {
+        Some(grant) if grant.actor_id == actor_id && grant.amount == amount => {
+            Ok(Some(GrantOutcome {
+                grant,
+                replayed: true,
+            }))
+        }
         Some(_) => Err(ChaosError::IdempotencyKeyReused),
         None => Ok(None),
     }
 }
 
 /// Actors by id.
-pub async fn actors_by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, actor::Model>, KitError> {
-    let rows = actor::Entity::find().filter(actor::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+pub async fn actors_by_ids(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, actor::Model>, KitError> {
+    let rows = actor::Entity::find()
+        .filter(actor::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
 /// Actors of each user, in slot order.
-pub async fn actors_by_user_ids(db: &DatabaseConnection, user_ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<actor::Model>>, KitError> {
+pub async fn actors_by_user_ids(
+    db: &DatabaseConnection,
+    user_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<actor::Model>>, KitError> {
     let rows = actor::Entity::find()
         .filter(actor::Column::UserId.is_in(user_ids.iter().copied()))
         .order_by_asc(actor::Column::Slot)
         .all(db)
         .await?;
-    let mut grouped: HashMap<Uuid, Vec<actor::Model>> = user_ids.iter().map(|id| (*id, Vec::new())).collect();
+    let mut grouped: HashMap<Uuid, Vec<actor::Model>> =
+        user_ids.iter().map(|id| (*id, Vec::new())).collect();
     for row in rows {
         grouped.entry(row.user_id).or_default().push(row);
     }
@@ -306,12 +400,18 @@ pub async fn skills_by_actor_ids(
         .order_by_asc(actor_skill::Column::SkillId)
         .all(db)
         .await?;
-    let definitions: HashMap<String, skill_definition::Model> =
-        skill_catalogue(db, None).await?.into_iter().map(|skill| (skill.id.clone(), skill)).collect();
+    let definitions: HashMap<String, skill_definition::Model> = skill_catalogue(db, None)
+        .await?
+        .into_iter()
+        .map(|skill| (skill.id.clone(), skill))
+        .collect();
     let mut grouped: HashMap<Uuid, Vec<_>> = actor_ids.iter().map(|id| (*id, Vec::new())).collect();
     for row in rows {
         if let Some(definition) = definitions.get(&row.skill_id) {
-            grouped.entry(row.actor_id).or_default().push((row, definition.clone()));
+            grouped
+                .entry(row.actor_id)
+                .or_default()
+                .push((row, definition.clone()));
         }
     }
     Ok(grouped)
@@ -334,7 +434,10 @@ pub async fn equipment_by_actor_ids(
 }
 
 /// The skill catalogue, optionally for one class.
-pub async fn skill_catalogue(db: &DatabaseConnection, class: Option<Class>) -> Result<Vec<skill_definition::Model>, KitError> {
+pub async fn skill_catalogue(
+    db: &DatabaseConnection,
+    class: Option<Class>,
+) -> Result<Vec<skill_definition::Model>, KitError> {
     let mut query = skill_definition::Entity::find()
         .order_by_asc(skill_definition::Column::Class)
         .order_by_asc(skill_definition::Column::UnlockLevel)

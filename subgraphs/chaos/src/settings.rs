@@ -28,6 +28,8 @@ pub struct RuleSettings {
 
 impl Default for RuleSettings {
     fn default() -> Self {
-        Self { max_actors_per_user: 5 }
+        Self {
+            max_actors_per_user: 5,
+        }
     }
 }

@@ -80,7 +80,11 @@ impl From<AccessClaims> for Viewer {
         Viewer {
             user_id: claims.sub,
             username: claims.username,
-            scopes: claims.scope.split_whitespace().map(str::to_string).collect(),
+            scopes: claims
+                .scope
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
             session_id: claims.sid,
         }
     }
@@ -135,7 +139,11 @@ enum KeySource {
     /// Keys known in-process (the users service verifies its own tokens).
     Static(JwkSet),
     /// The users service's JWKS endpoint, cached and re-fetched when an unknown `kid` shows up.
-    Remote { url: String, client: reqwest::Client, cache: RwLock<Option<(JwkSet, Instant)>> },
+    Remote {
+        url: String,
+        client: reqwest::Client,
+        cache: RwLock<Option<(JwkSet, Instant)>>,
+    },
 }
 
 /// Shortest time between two JWKS fetches triggered by unknown key ids.
@@ -156,13 +164,20 @@ impl JwtVerifier {
             .expect("a TLS backend is compiled in, so building the client cannot fail");
         Arc::new(Self {
             validation: validation(&settings.issuer, &settings.audience),
-            keys: KeySource::Remote { url: settings.jwks_url.clone(), client, cache: RwLock::new(None) },
+            keys: KeySource::Remote {
+                url: settings.jwks_url.clone(),
+                client,
+                cache: RwLock::new(None),
+            },
         })
     }
 
     /// A verifier with keys known in-process.
     pub fn with_keys(keys: JwkSet, issuer: &str, audience: &str) -> Arc<Self> {
-        Arc::new(Self { validation: validation(issuer, audience), keys: KeySource::Static(keys) })
+        Arc::new(Self {
+            validation: validation(issuer, audience),
+            keys: KeySource::Static(keys),
+        })
     }
 
     /// Verifies `token` and returns its viewer.
@@ -181,7 +196,9 @@ impl JwtVerifier {
                 if let Some((set, fetched_at)) = cache.read().await.as_ref() {
                     match key_from_set(set, kid) {
                         Ok(key) => return Ok(key),
-                        Err(_) if fetched_at.elapsed() < MIN_REFETCH_INTERVAL => return Err(TokenError::UnknownKey),
+                        Err(_) if fetched_at.elapsed() < MIN_REFETCH_INTERVAL => {
+                            return Err(TokenError::UnknownKey)
+                        }
                         Err(_) => {}
                     }
                 }
@@ -215,13 +232,19 @@ async fn fetch_jwks(client: &reqwest::Client, url: &str) -> Result<JwkSet, Token
         .await
         .and_then(|response| response.error_for_status())
         .map_err(|err| TokenError::KeysUnavailable(err.to_string()))?;
-    response.json::<JwkSet>().await.map_err(|err| TokenError::KeysUnavailable(err.to_string()))
+    response
+        .json::<JwkSet>()
+        .await
+        .map_err(|err| TokenError::KeysUnavailable(err.to_string()))
 }
 
 /// Extracts the token of an `Authorization: Bearer <token>` header value.
 pub fn bearer_token(header: &str) -> Option<&str> {
     let (scheme, token) = header.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 use crate::settings::DatabaseSettings;
@@ -11,7 +14,9 @@ use crate::settings::DatabaseSettings;
 /// Connects to `settings.url` and applies every pending migration of `M`.
 ///
 /// For SQLite the file and its folder are created when missing.
-pub async fn connect_and_migrate<M: MigratorTrait>(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_and_migrate<M: MigratorTrait>(
+    settings: &DatabaseSettings,
+) -> Result<DatabaseConnection, DbErr> {
     let url = prepare_url(settings.url.expose())?;
     let mut options = ConnectOptions::new(url);
     options
@@ -22,11 +27,27 @@ pub async fn connect_and_migrate<M: MigratorTrait>(settings: &DatabaseSettings) 
     if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
         // WAL lets readers run beside the single writer; busy_timeout queues writers
         // instead of failing them with SQLITE_BUSY.
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;")
-            .await?;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
+        )
+        .await?;
     }
     M::up(&db, None).await?;
     Ok(db)
+}
+
+/// Starts a transaction for a command that writes.
+///
+/// On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a deferred
+/// transaction that reads and then writes fails with `SQLITE_BUSY` when another writer
+/// committed in between, while an immediate one simply waits its turn. PostgreSQL
+/// ignores the mode; there, commands rely on unique constraints and conditional updates.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Checks the database answers (readiness probes).
@@ -40,9 +61,16 @@ fn prepare_url(url: &str) -> Result<String, DbErr> {
     };
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|err| DbErr::Custom(format!("cannot create database folder {}: {err}", parent.display())))?;
+        if let Some(parent) = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|err| {
+                DbErr::Custom(format!(
+                    "cannot create database folder {}: {err}",
+                    parent.display()
+                ))
+            })?;
         }
     }
     Ok(if query.contains("mode=") {

@@ -24,7 +24,8 @@ pub fn graphql_error<E: ErrorCode>(err: E) -> async_graphql::Error {
     let code = err.code();
     if err.is_internal() {
         tracing::error!(code, cause = %err, "internal error while resolving");
-        return async_graphql::Error::new("internal server error").extend_with(|_, ext| ext.set("code", code));
+        return async_graphql::Error::new("internal server error")
+            .extend_with(|_, ext| ext.set("code", code));
     }
     async_graphql::Error::new(err.to_string()).extend_with(|_, ext| ext.set("code", code))
 }

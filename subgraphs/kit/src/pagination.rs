@@ -29,7 +29,10 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let (at, id) = text.split_once(':').ok_or_else(invalid)?;
-        Ok(Cursor { at_ms: at.parse().map_err(|_| invalid())?, id: id.parse().map_err(|_| invalid())? })
+        Ok(Cursor {
+            at_ms: at.parse().map_err(|_| invalid())?,
+            id: id.parse().map_err(|_| invalid())?,
+        })
     }
 }
 
@@ -48,7 +51,10 @@ impl PageLimits {
         match requested {
             None => Ok(self.default),
             Some(n) if n >= 1 && (n as u64) <= self.max => Ok(n as u64),
-            Some(n) => Err(KitError::BadUserInput(format!("page size {n} is outside 1..={}", self.max))),
+            Some(n) => Err(KitError::BadUserInput(format!(
+                "page size {n} is outside 1..={}",
+                self.max
+            ))),
         }
     }
 }
@@ -59,15 +65,30 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let cursor = Cursor { at_ms: 1_700_000_000_123, id: Uuid::new_v4() };
-        assert_eq!(Cursor::decode(&cursor.encode()).expect("round trips"), cursor);
-        assert!(matches!(Cursor::decode("not a cursor"), Err(KitError::BadUserInput(_))));
-        assert!(matches!(Cursor::decode(&URL_SAFE_NO_PAD.encode("12:nope")), Err(KitError::BadUserInput(_))));
+        let cursor = Cursor {
+            at_ms: 1_700_000_000_123,
+            id: Uuid::new_v4(),
+        };
+        assert_eq!(
+            Cursor::decode(&cursor.encode()).expect("round trips"),
+            cursor
+        );
+        assert!(matches!(
+            Cursor::decode("not a cursor"),
+            Err(KitError::BadUserInput(_))
+        ));
+        assert!(matches!(
+            Cursor::decode(&URL_SAFE_NO_PAD.encode("12:nope")),
+            Err(KitError::BadUserInput(_))
+        ));
     }
 
     #[test]
     fn page_sizes_are_bounded() {
-        let limits = PageLimits { default: 20, max: 100 };
+        let limits = PageLimits {
+            default: 20,
+            max: 100,
+        };
         assert_eq!(limits.size(None).expect("default"), 20);
         assert_eq!(limits.size(Some(100)).expect("max"), 100);
         assert!(limits.size(Some(0)).is_err());

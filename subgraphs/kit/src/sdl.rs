@@ -5,7 +5,7 @@
 //! directive, and [`federated_sdl`] turns that local definition into an import from the
 //! federation spec, so the router enforces it.
 
-use async_graphql::{ObjectType, Schema, SDLExportOptions, SubscriptionType};
+use async_graphql::{ObjectType, SDLExportOptions, Schema, SubscriptionType};
 
 pub use directives::authenticated;
 
@@ -42,7 +42,11 @@ where
             continue;
         }
         if line.contains("import: [\"@key\"") && !line.contains("\"@authenticated\"") {
-            lines.push(line.replacen("\"@requiresScopes\"", "\"@requiresScopes\", \"@authenticated\"", 1));
+            lines.push(line.replacen(
+                "\"@requiresScopes\"",
+                "\"@requiresScopes\", \"@authenticated\"",
+                1,
+            ));
         } else {
             lines.push(line.to_string());
         }
@@ -73,9 +77,16 @@ mod tests {
 
     #[test]
     fn authenticated_is_imported_from_federation_not_defined_locally() {
-        let sdl = federated_sdl(&Schema::build(Query, EmptyMutation, EmptySubscription).enable_federation().finish());
+        let sdl = federated_sdl(
+            &Schema::build(Query, EmptyMutation, EmptySubscription)
+                .enable_federation()
+                .finish(),
+        );
         assert!(sdl.contains("secret: Int! @authenticated"), "{sdl}");
-        assert!(sdl.contains("\"@requiresScopes\", \"@authenticated\"]"), "{sdl}");
+        assert!(
+            sdl.contains("\"@requiresScopes\", \"@authenticated\"]"),
+            "{sdl}"
+        );
         assert!(!sdl.contains("directive @authenticated"), "{sdl}");
         assert!(!sdl.contains("Marks a field as requiring"), "{sdl}");
     }

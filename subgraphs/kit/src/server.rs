@@ -19,8 +19,10 @@ use sea_orm::DatabaseConnection;
 use crate::auth::{bearer_token, Authentication, JwtVerifier};
 use crate::error::{graphql_error, KitError};
 
-/// Adds per-request data (typically fresh DataLoaders) to a GraphQL request.
-pub type PerRequestData = Arc<dyn Fn(async_graphql::Request) -> async_graphql::Request + Send + Sync>;
+/// Adds per-request data (typically fresh DataLoaders) to an HTTP request's data, or
+/// to a WebSocket connection's data (loaders batch but do not cache, so one set per
+/// connection is as fresh as one per request).
+pub type PerRequestData = Arc<dyn Fn(&mut Data) + Send + Sync>;
 
 /// The client address as the subgraph best knows it: the first `X-Forwarded-For` hop set
 /// by the router, else the TCP peer.
@@ -47,7 +49,10 @@ where
     S: SubscriptionType + 'static,
 {
     Router::new()
-        .route("/graphql", get(graphql_ws::<Q, M, S>).post(graphql_http::<Q, M, S>))
+        .route(
+            "/graphql",
+            get(graphql_ws::<Q, M, S>).post(graphql_http::<Q, M, S>),
+        )
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready::<Q, M, S>))
         .with_state(Arc::new(service))
@@ -59,27 +64,38 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
-async fn graphql_http<Q, M, S>(State(service): State<Arc<GraphqlService<Q, M, S>>>, request: Request) -> Response
+async fn graphql_http<Q, M, S>(
+    State(service): State<Arc<GraphqlService<Q, M, S>>>,
+    request: Request,
+) -> Response
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let client_ip = client_ip(request.headers(), request.extensions().get::<ConnectInfo<SocketAddr>>());
+    let client_ip = client_ip(
+        request.headers(),
+        request.extensions().get::<ConnectInfo<SocketAddr>>(),
+    );
     let authentication = match authenticate(&service.verifier, request.headers()).await {
         Ok(authentication) => authentication,
         Err(err) => return unauthenticated(err),
     };
-    let graphql_request = match <GraphQLRequest as FromRequest<()>>::from_request(request, &()).await {
-        Ok(graphql_request) => graphql_request.into_inner(),
-        Err(rejection) => return rejection.into_response(),
-    };
-    let graphql_request = (service.per_request)(graphql_request.data(authentication).data(client_ip));
+    let graphql_request =
+        match <GraphQLRequest as FromRequest<()>>::from_request(request, &()).await {
+            Ok(graphql_request) => graphql_request.into_inner(),
+            Err(rejection) => return rejection.into_response(),
+        };
+    let mut graphql_request = graphql_request.data(authentication).data(client_ip);
+    (service.per_request)(&mut graphql_request.data);
     GraphQLResponse::from(service.schema.execute(graphql_request).await).into_response()
 }
 
@@ -95,6 +111,7 @@ where
 {
     let schema = service.schema.clone();
     let verifier = service.verifier.clone();
+    let per_request = service.per_request.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
@@ -103,6 +120,7 @@ where
                     let authentication = authenticate_init_payload(&verifier, &payload).await?;
                     let mut data = Data::default();
                     data.insert(authentication);
+                    per_request(&mut data);
                     Ok(data)
                 })
                 .serve()
@@ -119,11 +137,18 @@ async fn ready<Q, M, S>(State(service): State<Arc<GraphqlService<Q, M, S>>>) -> 
     }
 }
 
-async fn authenticate(verifier: &JwtVerifier, headers: &HeaderMap) -> Result<Authentication, KitError> {
+async fn authenticate(
+    verifier: &JwtVerifier,
+    headers: &HeaderMap,
+) -> Result<Authentication, KitError> {
     let Some(header) = headers.get(axum::http::header::AUTHORIZATION) else {
         return Ok(Authentication::Anonymous);
     };
-    let token = header.to_str().ok().and_then(bearer_token).ok_or(KitError::Unauthenticated)?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(bearer_token)
+        .ok_or(KitError::Unauthenticated)?;
     verify(verifier, token).await
 }
 
@@ -136,13 +161,20 @@ async fn authenticate_init_payload(
     let Some(object) = payload.as_object() else {
         return Ok(Authentication::Anonymous);
     };
-    let header = object.iter().find(|(key, _)| key.eq_ignore_ascii_case("authorization")).and_then(|(_, v)| v.as_str());
+    let header = object
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.as_str());
     let token = match (header, object.get("token").and_then(|v| v.as_str())) {
-        (Some(header), _) => bearer_token(header).ok_or_else(|| graphql_error(KitError::Unauthenticated))?,
+        (Some(header), _) => {
+            bearer_token(header).ok_or_else(|| graphql_error(KitError::Unauthenticated))?
+        }
         (None, Some(token)) => token,
         (None, None) => return Ok(Authentication::Anonymous),
     };
-    verify(verifier, token).await.map_err(|err| graphql_error(err))
+    verify(verifier, token)
+        .await
+        .map_err(|err| graphql_error(err))
 }
 
 async fn verify(verifier: &JwtVerifier, token: &str) -> Result<Authentication, KitError> {
@@ -177,8 +209,17 @@ mod tests {
     fn forwarded_for_wins_over_the_peer() {
         let mut headers = HeaderMap::new();
         let peer = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 9)));
-        assert_eq!(client_ip(&headers, Some(&peer)).0, Some(IpAddr::from([127, 0, 0, 1])));
-        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.1".parse().expect("valid header"));
-        assert_eq!(client_ip(&headers, Some(&peer)).0, Some(IpAddr::from([203, 0, 113, 7])));
+        assert_eq!(
+            client_ip(&headers, Some(&peer)).0,
+            Some(IpAddr::from([127, 0, 0, 1]))
+        );
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.7, 10.0.0.1".parse().expect("valid header"),
+        );
+        assert_eq!(
+            client_ip(&headers, Some(&peer)).0,
+            Some(IpAddr::from([203, 0, 113, 7]))
+        );
     }
 }

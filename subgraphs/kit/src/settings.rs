@@ -74,8 +74,15 @@ pub fn load<T: DeserializeOwned>(service: &str, file: Option<&Path>) -> Result<T
         builder = builder.add_source(config::File::from(file).required(true));
     }
     builder
-        .add_source(config::Environment::with_prefix(&prefix).prefix_separator("__").separator("__"))
+        .add_source(
+            config::Environment::with_prefix(&prefix)
+                .prefix_separator("__")
+                .separator("__"),
+        )
         .build()
         .and_then(|config| config.try_deserialize())
-        .map_err(|source| SettingsError { service: service.to_string(), source })
+        .map_err(|source| SettingsError {
+            service: service.to_string(),
+            source,
+        })
 }

@@ -11,10 +11,14 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber; later calls (tests starting many services) are no-ops.
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn,hive_router=warn"));
+/// What is logged when `RUST_LOG` is not set.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm_migration=warn";
+
+/// Installs the global subscriber with `RUST_LOG`, else `default_filter`; later calls
+/// (tests starting many services) are no-ops.
+pub fn init(format: LogFormat, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let result = match format {
         LogFormat::Pretty => builder.try_init(),

@@ -36,12 +36,19 @@ impl GraphqlResponse {
 
     /// The `extensions.code` of the first error.
     pub fn error_code(&self) -> Option<String> {
-        self.errors().first().and_then(|e| e["extensions"]["code"].as_str().map(str::to_string))
+        self.errors()
+            .first()
+            .and_then(|e| e["extensions"]["code"].as_str().map(str::to_string))
     }
 
     /// Asserts the first error carries `code`.
     pub fn assert_error_code(&self, code: &str) {
-        assert_eq!(self.error_code().as_deref(), Some(code), "expected {code}, got: {}", self.body);
+        assert_eq!(
+            self.error_code().as_deref(),
+            Some(code),
+            "expected {code}, got: {}",
+            self.body
+        );
     }
 }
 
@@ -55,12 +62,21 @@ pub struct GraphqlClient {
 impl GraphqlClient {
     /// A client for `url` (e.g. `http://127.0.0.1:4000/graphql`).
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), http: reqwest::Client::new() }
+        Self {
+            url: url.into(),
+            http: reqwest::Client::new(),
+        }
     }
 
     /// Sends `query` with `variables`, as `token`'s bearer when given.
-    pub async fn request(&self, query: &str, variables: Value, token: Option<&str>) -> GraphqlResponse {
-        self.request_with_headers(query, variables, token, &[]).await
+    pub async fn request(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> GraphqlResponse {
+        self.request_with_headers(query, variables, token, &[])
+            .await
     }
 
     /// Like [`GraphqlClient::request`], with extra HTTP headers.
@@ -74,7 +90,10 @@ impl GraphqlClient {
         let mut request = self
             .http
             .post(&self.url)
-            .header("accept", "application/graphql-response+json, application/json")
+            .header(
+                "accept",
+                "application/graphql-response+json, application/json",
+            )
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -85,7 +104,8 @@ impl GraphqlClient {
         let response = request.send().await.expect("the endpoint answers");
         let status = response.status().as_u16();
         let text = response.text().await.expect("the body is readable");
-        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("non-JSON response ({status}): {text}"));
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("non-JSON response ({status}): {text}"));
         GraphqlResponse { status, body }
     }
 
@@ -107,7 +127,9 @@ impl GraphqlClient {
 
 /// A `graphql-transport-ws` client connection.
 pub struct WsClient {
-    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
 }
 
 /// How long a test waits for any one WebSocket message.
@@ -118,12 +140,17 @@ impl WsClient {
     /// Returns the server's refusal (`connection_ack` not received) as an error string.
     pub async fn connect(url: &str, payload: Value) -> Result<Self, String> {
         let mut request = url.into_client_request().map_err(|err| err.to_string())?;
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("valid header"));
-        let (stream, _) = tokio_tungstenite::connect_async(request).await.map_err(|err| err.to_string())?;
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().expect("valid header"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|err| err.to_string())?;
         let mut client = Self { stream };
-        client.send(json!({ "type": "connection_init", "payload": payload })).await;
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
         match client.next_message().await {
             Some(message) if message["type"] == "connection_ack" => Ok(client),
             other => Err(format!("no connection_ack: {other:?}")),
@@ -140,7 +167,10 @@ impl WsClient {
     /// nothing arrives in time.
     pub async fn next_message(&mut self) -> Option<Value> {
         loop {
-            let message = tokio::time::timeout(WS_TIMEOUT, self.stream.next()).await.ok()??.ok()?;
+            let message = tokio::time::timeout(WS_TIMEOUT, self.stream.next())
+                .await
+                .ok()??
+                .ok()?;
             let text = match message {
                 Message::Text(text) => text,
                 Message::Close(_) => return None,
@@ -161,7 +191,10 @@ impl WsClient {
     }
 
     async fn send(&mut self, value: Value) {
-        self.stream.send(Message::Text(value.to_string().into())).await.expect("the socket is open");
+        self.stream
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .expect("the socket is open");
     }
 }
 
@@ -178,10 +211,18 @@ impl TestDatabase {
         let name = format!("chaos_test_{}_{}", service, uuid::Uuid::new_v4().simple());
         let url = match std::env::var("CHAOS_TEST_POSTGRES_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
-                let admin = Database::connect(admin_url.as_str()).await.expect("the test PostgreSQL server answers");
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("creates the test database");
+                let admin = Database::connect(admin_url.as_str())
+                    .await
+                    .expect("the test PostgreSQL server answers");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("creates the test database");
                 admin.close().await.expect("closes the admin connection");
-                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin_url);
                 format!("{base}/{name}")
             }
             _ => {
@@ -189,7 +230,12 @@ impl TestDatabase {
                 format!("sqlite://{}/{name}.db", dir.display())
             }
         };
-        Self { settings: DatabaseSettings { url: Secret::new(url), max_connections: 5 } }
+        Self {
+            settings: DatabaseSettings {
+                url: Secret::new(url),
+                max_connections: 5,
+            },
+        }
     }
 
     /// Whether tests run on PostgreSQL.

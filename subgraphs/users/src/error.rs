@@ -52,4 +52,3 @@ impl From<sea_orm::DbErr> for UsersError {
         UsersError::Kit(KitError::Database(err))
     }
 }
-

@@ -42,14 +42,18 @@ pub fn schema(deps: Option<Deps>) -> UsersSchema {
     }
 }
 
-const USER_PAGES: PageLimits = PageLimits { default: 20, max: 100 };
+const USER_PAGES: PageLimits = PageLimits {
+    default: 20,
+    max: 100,
+};
 
 fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {
     ctx.data_unchecked::<Deps>()
 }
 
 fn parse_id(id: &ID) -> Result<Uuid, KitError> {
-    id.parse::<Uuid>().map_err(|_| KitError::BadUserInput(format!("`{}` is not a valid id", id.as_str())))
+    id.parse::<Uuid>()
+        .map_err(|_| KitError::BadUserInput(format!("`{}` is not a valid id", id.as_str())))
 }
 
 /// A registered account.
@@ -71,7 +75,8 @@ impl User {
     /// Email; visible only to the account itself and admins.
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
         let viewer = ctx.maybe_viewer()?;
-        (viewer.user_id == self.0.id || viewer.has_scope(SCOPE_ADMIN)).then_some(self.0.email.as_str())
+        (viewer.user_id == self.0.id || viewer.has_scope(SCOPE_ADMIN))
+            .then_some(self.0.email.as_str())
     }
 
     /// Roles, issued as token scopes (`player`, `admin`).
@@ -145,7 +150,11 @@ impl Query {
         rows.truncate(limit as usize);
         let mut connection = Connection::new(after.is_some(), has_next);
         connection.edges.extend(rows.into_iter().map(|row| {
-            let cursor = Cursor { at_ms: row.created_at.timestamp_millis(), id: row.id }.encode();
+            let cursor = Cursor {
+                at_ms: row.created_at.timestamp_millis(),
+                id: row.id,
+            }
+            .encode();
             Edge::new(cursor, User(row))
         }));
         Ok(connection)
@@ -167,17 +176,39 @@ pub struct Mutation;
 impl Mutation {
     /// Creates a player account. Usernames are 3-20 letters, digits or underscores;
     /// passwords 8-128 characters.
-    async fn register(&self, ctx: &Context<'_>, username: String, email: String, password: String) -> ApiResult<User> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+        email: String,
+        password: String,
+    ) -> ApiResult<User> {
         let input = service::validate_registration(&username, &email, &password)?;
         Ok(User(service::register(&deps(ctx).db, input).await?))
     }
 
     /// Signs in with username (or email) and password. Repeated failures lock the
     /// account (`ACCOUNT_LOCKED`) and the client address (`TOO_MANY_LOGIN_ATTEMPTS`).
-    async fn login(&self, ctx: &Context<'_>, username: String, password: String) -> ApiResult<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+        password: String,
+    ) -> ApiResult<AuthPayload> {
         let deps = deps(ctx);
-        let ip = ctx.data_opt::<ClientIp>().and_then(|ip| ip.0).map(|ip| ip.to_string());
-        let tokens = service::login(&deps.db, &deps.keys, &deps.settings, &username, &password, ip).await?;
+        let ip = ctx
+            .data_opt::<ClientIp>()
+            .and_then(|ip| ip.0)
+            .map(|ip| ip.to_string());
+        let tokens = service::login(
+            &deps.db,
+            &deps.keys,
+            &deps.settings,
+            &username,
+            &password,
+            ip,
+        )
+        .await?;
         Ok(tokens.into())
     }
 
@@ -185,7 +216,11 @@ impl Mutation {
     /// a refresh token twice revokes its whole session (`REFRESH_TOKEN_REUSED`).
     async fn refresh(&self, ctx: &Context<'_>, refresh_token: String) -> ApiResult<AuthPayload> {
         let deps = deps(ctx);
-        Ok(service::refresh(&deps.db, &deps.keys, &deps.settings, &refresh_token).await?.into())
+        Ok(
+            service::refresh(&deps.db, &deps.keys, &deps.settings, &refresh_token)
+                .await?
+                .into(),
+        )
     }
 
     /// Ends the session of a refresh token. `false` if it had already ended.

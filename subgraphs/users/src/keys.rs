@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 use subgraph_kit::auth::ALGORITHM;
 
 /// DER prefix of a PKCS#8 v1 Ed25519 private key; the 32-byte seed follows.
-const PKCS8_ED25519_PREFIX: [u8; 16] = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+const PKCS8_ED25519_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
 
 /// The signing key with its key id.
 pub struct SigningKeys {
@@ -52,12 +54,18 @@ impl SigningKeys {
 
     /// Parses a PKCS#8 `PRIVATE KEY` PEM.
     pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
-        let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+        let body: String = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
         Self::from_pkcs8_der(STANDARD.decode(body.trim())?)
     }
 
     fn from_pkcs8_der(der: Vec<u8>) -> anyhow::Result<Self> {
-        anyhow::ensure!(der.len() == 48 && der[..16] == PKCS8_ED25519_PREFIX, "not a PKCS#8 Ed25519 private key");
+        anyhow::ensure!(
+            der.len() == 48 && der[..16] == PKCS8_ED25519_PREFIX,
+            "not a PKCS#8 Ed25519 private key"
+        );
         let encoding = EncodingKey::from_ed_der(&der);
         let mut jwk = Jwk::from_encoding_key(&encoding, ALGORITHM)?;
         // RFC 7638-style thumbprint of the public key: stable across restarts, so tokens
@@ -67,17 +75,27 @@ impl SigningKeys {
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         jwk.common.key_algorithm = Some(KeyAlgorithm::EdDSA);
-        Ok(Self { kid, encoding, jwk, pkcs8_der: der })
+        Ok(Self {
+            kid,
+            encoding,
+            jwk,
+            pkcs8_der: der,
+        })
     }
 
     /// The PEM form (for the key file).
     pub fn to_pem(&self) -> String {
-        format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(&self.pkcs8_der))
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            STANDARD.encode(&self.pkcs8_der)
+        )
     }
 
     /// The published key set.
     pub fn jwks(&self) -> JwkSet {
-        JwkSet { keys: vec![self.jwk.clone()] }
+        JwkSet {
+            keys: vec![self.jwk.clone()],
+        }
     }
 
     /// The key id.
@@ -117,14 +135,20 @@ mod tests {
     async fn signed_tokens_verify_against_the_published_keys() {
         let keys = SigningKeys::generate().expect("generates");
         let verifier = JwtVerifier::with_keys(keys.jwks(), "chaos-users", "chaos");
-        let token = keys.sign(&claims(chrono::Utc::now().timestamp() + 60)).expect("signs");
+        let token = keys
+            .sign(&claims(chrono::Utc::now().timestamp() + 60))
+            .expect("signs");
         assert!(verifier.verify(&token).await.is_ok());
 
-        let expired = keys.sign(&claims(chrono::Utc::now().timestamp() - 3600)).expect("signs");
+        let expired = keys
+            .sign(&claims(chrono::Utc::now().timestamp() - 3600))
+            .expect("signs");
         assert!(verifier.verify(&expired).await.is_err());
 
         let other = SigningKeys::generate().expect("generates");
-        let foreign = other.sign(&claims(chrono::Utc::now().timestamp() + 60)).expect("signs");
+        let foreign = other
+            .sign(&claims(chrono::Utc::now().timestamp() + 60))
+            .expect("signs");
         assert!(verifier.verify(&foreign).await.is_err());
     }
 

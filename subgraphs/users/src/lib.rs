@@ -36,17 +36,36 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 /// Connects the database, runs migrations and builds the app signing with `keys`.
 pub async fn app(settings: UsersSettings, keys: Arc<SigningKeys>) -> anyhow::Result<Router> {
-    let db = subgraph_kit::db::connect_and_migrate::<migrations::users::Migrator>(&settings.database).await?;
+    let db =
+        subgraph_kit::db::connect_and_migrate::<migrations::users::Migrator>(&settings.database)
+            .await?;
     app_with(db, keys, Arc::new(settings)).await
 }
 
 /// Builds the app from an open database.
-pub async fn app_with(db: DatabaseConnection, keys: Arc<SigningKeys>, settings: Arc<UsersSettings>) -> anyhow::Result<Router> {
+pub async fn app_with(
+    db: DatabaseConnection,
+    keys: Arc<SigningKeys>,
+    settings: Arc<UsersSettings>,
+) -> anyhow::Result<Router> {
     service::ensure_bootstrap_admin(&db, &settings).await?;
-    let verifier = JwtVerifier::with_keys(keys.jwks(), &settings.tokens.issuer, &settings.tokens.audience);
+    let verifier = JwtVerifier::with_keys(
+        keys.jwks(),
+        &settings.tokens.issuer,
+        &settings.tokens.audience,
+    );
     let jwks = keys.jwks();
-    let schema = graphql::schema(Some(graphql::Deps { db: db.clone(), keys, settings }));
-    let service = GraphqlService { schema, verifier, per_request: Arc::new(|request| request), db };
+    let schema = graphql::schema(Some(graphql::Deps {
+        db: db.clone(),
+        keys,
+        settings,
+    }));
+    let service = GraphqlService {
+        schema,
+        verifier,
+        per_request: Arc::new(|_| {}),
+        db,
+    };
     Ok(server::app(service).route(JWKS_PATH, get(move || async move { Json(jwks.clone()) })))
 }
 
@@ -56,7 +75,9 @@ pub async fn run(
     settings: UsersSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let keys = Arc::new(SigningKeys::load_or_generate(settings.tokens.signing_key_path.as_deref())?);
+    let keys = Arc::new(SigningKeys::load_or_generate(
+        settings.tokens.signing_key_path.as_deref(),
+    )?);
     let app = app(settings, keys).await?;
     server::serve(listener, app, shutdown).await?;
     Ok(())

@@ -1,7 +1,9 @@
 //! Password hashing: Argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane),
 //! run on the blocking pool so hashing never stalls the async workers.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use subgraph_kit::KitError;
 
@@ -14,7 +16,9 @@ fn argon2() -> Argon2<'static> {
 pub async fn hash(password: String) -> Result<String, KitError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
     })
     .await
     .map_err(|err| KitError::Internal(err.to_string()))?
@@ -24,7 +28,13 @@ pub async fn hash(password: String) -> Result<String, KitError> {
 /// Whether `password` matches `phc`. Unparseable hashes never match.
 pub async fn verify(password: String, phc: String) -> Result<bool, KitError> {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&phc).map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+        PasswordHash::new(&phc)
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
     })
     .await
     .map_err(|err| KitError::Internal(err.to_string()))
@@ -42,8 +52,12 @@ mod tests {
     async fn hashes_verify_and_use_argon2id_owasp_parameters() {
         let phc = hash("correct horse".into()).await.expect("hashes");
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify("correct horse".into(), phc.clone()).await.expect("verifies"));
+        assert!(verify("correct horse".into(), phc.clone())
+            .await
+            .expect("verifies"));
         assert!(!verify("wrong horse".into(), phc).await.expect("verifies"));
-        assert!(!verify("x".into(), "not a hash".into()).await.expect("verifies"));
+        assert!(!verify("x".into(), "not a hash".into())
+            .await
+            .expect("verifies"));
     }
 }

@@ -4,11 +4,12 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use sha2::{Digest, Sha256};
 use subgraph_kit::auth::{AccessClaims, Viewer, SCOPE_ADMIN, SCOPE_PLAYER};
+use subgraph_kit::db::begin_write;
 use subgraph_kit::pagination::Cursor;
 use subgraph_kit::KitError;
 use uuid::Uuid;
@@ -46,19 +47,34 @@ pub struct Registration {
 }
 
 /// Checks registration input; the first problem is reported as `BAD_USER_INPUT`.
-pub fn validate_registration(username: &str, email: &str, password: &str) -> Result<Registration, UsersError> {
+pub fn validate_registration(
+    username: &str,
+    email: &str,
+    password: &str,
+) -> Result<Registration, UsersError> {
     let bad = |message: &str| UsersError::Kit(KitError::BadUserInput(message.to_string()));
     let username = username.trim();
     let email = email.trim().to_ascii_lowercase();
     let username_ok = (3..=20).contains(&username.chars().count())
-        && username.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        && username
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !username_ok {
-        return Err(bad("username must be 3-20 letters, digits or underscores, starting with a letter"));
+        return Err(bad(
+            "username must be 3-20 letters, digits or underscores, starting with a letter",
+        ));
     }
     let email_ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
         })
         && !email.contains(char::is_whitespace);
     if !email_ok {
@@ -67,22 +83,41 @@ pub fn validate_registration(username: &str, email: &str, password: &str) -> Res
     if !(8..=128).contains(&password.chars().count()) {
         return Err(bad("password must be 8-128 characters"));
     }
-    Ok(Registration { username: username.to_string(), email, password: password.to_string() })
+    Ok(Registration {
+        username: username.to_string(),
+        email,
+        password: password.to_string(),
+    })
 }
 
 /// Creates an account with the `player` role.
-pub async fn register(db: &DatabaseConnection, input: Registration) -> Result<user::Model, UsersError> {
+pub async fn register(
+    db: &DatabaseConnection,
+    input: Registration,
+) -> Result<user::Model, UsersError> {
     create_user(db, input, SCOPE_PLAYER).await
 }
 
-async fn create_user(db: &DatabaseConnection, input: Registration, roles: &str) -> Result<user::Model, UsersError> {
+async fn create_user(
+    db: &DatabaseConnection,
+    input: Registration,
+    roles: &str,
+) -> Result<user::Model, UsersError> {
     let username_key = input.username.to_ascii_lowercase();
     let taken = user::Entity::find()
-        .filter(user::Column::UsernameKey.eq(&username_key).or(user::Column::Email.eq(&input.email)))
+        .filter(
+            user::Column::UsernameKey
+                .eq(&username_key)
+                .or(user::Column::Email.eq(&input.email)),
+        )
         .one(db)
         .await?;
     if let Some(existing) = taken {
-        return Err(if existing.username_key == username_key { UsersError::UsernameTaken } else { UsersError::EmailTaken });
+        return Err(if existing.username_key == username_key {
+            UsersError::UsernameTaken
+        } else {
+            UsersError::EmailTaken
+        });
     }
     let password_hash = passwords::hash(input.password).await?;
     let model = user::ActiveModel {
@@ -99,17 +134,25 @@ async fn create_user(db: &DatabaseConnection, input: Registration, roles: &str) 
     match model.insert(db).await {
         Ok(created) => Ok(created),
         // Lost a race with a concurrent registration of the same name or email.
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(UsersError::UsernameTaken),
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(UsersError::UsernameTaken)
+        }
         Err(err) => Err(err.into()),
     }
 }
 
 /// Creates the configured operator account when it does not exist yet.
-pub async fn ensure_bootstrap_admin(db: &DatabaseConnection, settings: &UsersSettings) -> Result<(), UsersError> {
+pub async fn ensure_bootstrap_admin(
+    db: &DatabaseConnection,
+    settings: &UsersSettings,
+) -> Result<(), UsersError> {
     let Some(admin) = &settings.bootstrap_admin else {
         return Ok(());
     };
-    let exists = user::Entity::find().filter(user::Column::UsernameKey.eq(admin.username.to_ascii_lowercase())).one(db).await?;
+    let exists = user::Entity::find()
+        .filter(user::Column::UsernameKey.eq(admin.username.to_ascii_lowercase()))
+        .one(db)
+        .await?;
     if exists.is_none() {
         let input = validate_registration(&admin.username, &admin.email, admin.password.expose())?;
         create_user(db, input, &format!("{SCOPE_PLAYER} {SCOPE_ADMIN}")).await?;
@@ -129,14 +172,21 @@ pub async fn login(
 ) -> Result<IssuedTokens, UsersError> {
     let now = Utc::now();
     let ip = client_ip.unwrap_or_else(|| "unknown".to_string());
-    if let Some(record) = ip_login_failure::Entity::find_by_id(ip.clone()).one(db).await? {
+    if let Some(record) = ip_login_failure::Entity::find_by_id(ip.clone())
+        .one(db)
+        .await?
+    {
         if record.locked_until.is_some_and(|until| until > now) {
             return Err(UsersError::TooManyLoginAttempts);
         }
     }
     let key = login.trim().to_ascii_lowercase();
     let account = user::Entity::find()
-        .filter(user::Column::UsernameKey.eq(&key).or(user::Column::Email.eq(&key)))
+        .filter(
+            user::Column::UsernameKey
+                .eq(&key)
+                .or(user::Column::Email.eq(&key)),
+        )
         .one(db)
         .await?;
     let Some(account) = account else {
@@ -153,10 +203,13 @@ pub async fn login(
         tracing::info!(user_id = %account.id, "login failed");
         return Err(UsersError::InvalidCredentials);
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::FailedLogins, Expr::value(0))
-        .col_expr(user::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            user::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(user::Column::Id.eq(account.id))
         .exec(&txn)
         .await?;
@@ -182,14 +235,21 @@ async fn record_account_failure(
     account: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<(), UsersError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     // Increment in SQL so concurrent failures all count.
     user::Entity::update_many()
-        .col_expr(user::Column::FailedLogins, Expr::col(user::Column::FailedLogins).add(1))
+        .col_expr(
+            user::Column::FailedLogins,
+            Expr::col(user::Column::FailedLogins).add(1),
+        )
         .filter(user::Column::Id.eq(account.id))
         .exec(&txn)
         .await?;
-    let failures = user::Entity::find_by_id(account.id).one(&txn).await?.map(|u| u.failed_logins).unwrap_or(0);
+    let failures = user::Entity::find_by_id(account.id)
+        .one(&txn)
+        .await?
+        .map(|u| u.failed_logins)
+        .unwrap_or(0);
     if failures >= settings.lockout.max_account_failures {
         let until = now + Duration::seconds(settings.lockout.account_lock_secs);
         user::Entity::update_many()
@@ -204,19 +264,33 @@ async fn record_account_failure(
     Ok(())
 }
 
-async fn record_ip_failure(db: &DatabaseConnection, settings: &UsersSettings, ip: &str, now: DateTime<Utc>) -> Result<(), UsersError> {
+async fn record_ip_failure(
+    db: &DatabaseConnection,
+    settings: &UsersSettings,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), UsersError> {
     let lockout = &settings.lockout;
-    let txn = db.begin().await?;
-    let existing = ip_login_failure::Entity::find_by_id(ip.to_string()).one(&txn).await?;
+    let txn = begin_write(db).await?;
+    let existing = ip_login_failure::Entity::find_by_id(ip.to_string())
+        .one(&txn)
+        .await?;
     let (failures, window_started_at) = match &existing {
-        Some(record) if record.window_started_at + Duration::seconds(lockout.ip_window_secs) > now => {
+        Some(record)
+            if record.window_started_at + Duration::seconds(lockout.ip_window_secs) > now =>
+        {
             (record.failures + 1, record.window_started_at)
         }
         _ => (1, now),
     };
-    let locked_until = (failures >= lockout.max_ip_failures).then(|| now + Duration::seconds(lockout.ip_lock_secs));
+    let locked_until = (failures >= lockout.max_ip_failures)
+        .then(|| now + Duration::seconds(lockout.ip_lock_secs));
     if locked_until.is_some() {
-        tracing::warn!(ip, failures, "client address locked after repeated failed logins");
+        tracing::warn!(
+            ip,
+            failures,
+            "client address locked after repeated failed logins"
+        );
     }
     let record = ip_login_failure::ActiveModel {
         ip: Set(ip.to_string()),
@@ -241,13 +315,16 @@ pub async fn refresh(
     presented: &str,
 ) -> Result<IssuedTokens, UsersError> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let token = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(presented)))
         .one(&txn)
         .await?
         .ok_or(UsersError::InvalidRefreshToken)?;
-    let family = session::Entity::find_by_id(token.session_id).one(&txn).await?.ok_or(UsersError::InvalidRefreshToken)?;
+    let family = session::Entity::find_by_id(token.session_id)
+        .one(&txn)
+        .await?
+        .ok_or(UsersError::InvalidRefreshToken)?;
     if family.revoked_at.is_some() {
         return Err(UsersError::InvalidRefreshToken);
     }
@@ -259,7 +336,13 @@ pub async fn refresh(
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
-        revoke_sessions(&txn, session::Column::Id.eq(family.id), "REFRESH_TOKEN_REUSE", now).await?;
+        revoke_sessions(
+            &txn,
+            session::Column::Id.eq(family.id),
+            "REFRESH_TOKEN_REUSE",
+            now,
+        )
+        .await?;
         txn.commit().await?;
         tracing::warn!(user_id = %family.user_id, session_id = %family.id, "refresh token reuse detected, session revoked");
         return Err(UsersError::RefreshTokenReused);
@@ -267,7 +350,10 @@ pub async fn refresh(
     if token.expires_at <= now {
         return Err(UsersError::InvalidRefreshToken);
     }
-    let account = user::Entity::find_by_id(family.user_id).one(&txn).await?.ok_or(UsersError::InvalidRefreshToken)?;
+    let account = user::Entity::find_by_id(family.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(UsersError::InvalidRefreshToken)?;
     let tokens = issue_tokens(&txn, keys, settings, account, family.id, now).await?;
     txn.commit().await?;
     Ok(tokens)
@@ -281,13 +367,25 @@ pub async fn logout(db: &DatabaseConnection, presented: &str) -> Result<bool, Us
         .one(db)
         .await?
         .ok_or(UsersError::InvalidRefreshToken)?;
-    let revoked = revoke_sessions(db, session::Column::Id.eq(token.session_id), "LOGOUT", Utc::now()).await?;
+    let revoked = revoke_sessions(
+        db,
+        session::Column::Id.eq(token.session_id),
+        "LOGOUT",
+        Utc::now(),
+    )
+    .await?;
     Ok(revoked > 0)
 }
 
 /// Ends every session of the viewer; returns how many were active.
 pub async fn logout_all(db: &DatabaseConnection, viewer: &Viewer) -> Result<u64, UsersError> {
-    revoke_sessions(db, session::Column::UserId.eq(viewer.user_id), "LOGOUT_ALL", Utc::now()).await
+    revoke_sessions(
+        db,
+        session::Column::UserId.eq(viewer.user_id),
+        "LOGOUT_ALL",
+        Utc::now(),
+    )
+    .await
 }
 
 async fn revoke_sessions(
@@ -298,7 +396,10 @@ async fn revoke_sessions(
 ) -> Result<u64, UsersError> {
     let result = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(Some(now)))
-        .col_expr(session::Column::RevokedReason, Expr::value(Some(reason.to_string())))
+        .col_expr(
+            session::Column::RevokedReason,
+            Expr::value(Some(reason.to_string())),
+        )
         .filter(which)
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)
@@ -326,7 +427,9 @@ async fn issue_tokens(
         exp: now.timestamp() + tokens.access_token_ttl_secs,
         jti: Uuid::new_v4(),
     };
-    let access_token = keys.sign(&claims).map_err(|err| KitError::Internal(err.to_string()))?;
+    let access_token = keys
+        .sign(&claims)
+        .map_err(|err| KitError::Internal(err.to_string()))?;
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let refresh_token = hex(&secret);
@@ -341,7 +444,13 @@ async fn issue_tokens(
     }
     .insert(db)
     .await?;
-    Ok(IssuedTokens { access_token, expires_in: tokens.access_token_ttl_secs, refresh_token, refresh_token_expires_at, user: account })
+    Ok(IssuedTokens {
+        access_token,
+        expires_in: tokens.access_token_ttl_secs,
+        refresh_token,
+        refresh_token_expires_at,
+        user: account,
+    })
 }
 
 fn hash_refresh_token(token: &str) -> String {
@@ -353,18 +462,32 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Users by id, in one query (entity batches).
-pub async fn users_by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<user::Model>, UsersError> {
-    Ok(user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+pub async fn users_by_ids(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+) -> Result<Vec<user::Model>, UsersError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
 }
 
 /// One page of users ordered by registration, after `after`.
-pub async fn list_users(db: &DatabaseConnection, after: Option<Cursor>, limit: u64) -> Result<Vec<user::Model>, UsersError> {
-    let mut query = user::Entity::find().order_by_asc(user::Column::CreatedAt).order_by_asc(user::Column::Id);
+pub async fn list_users(
+    db: &DatabaseConnection,
+    after: Option<Cursor>,
+    limit: u64,
+) -> Result<Vec<user::Model>, UsersError> {
+    let mut query = user::Entity::find()
+        .order_by_asc(user::Column::CreatedAt)
+        .order_by_asc(user::Column::Id);
     if let Some(cursor) = after {
         let at = DateTime::<Utc>::from_timestamp_millis(cursor.at_ms)
             .ok_or_else(|| KitError::BadUserInput("invalid cursor".to_string()))?;
         query = query.filter(
-            user::Column::CreatedAt.gt(at).or(user::Column::CreatedAt.eq(at).and(user::Column::Id.gt(cursor.id))),
+            user::Column::CreatedAt.gt(at).or(user::Column::CreatedAt
+                .eq(at)
+                .and(user::Column::Id.gt(cursor.id))),
         );
     }
     Ok(query.limit(limit).all(db).await?)
@@ -377,7 +500,13 @@ mod tests {
     #[test]
     fn registration_input_is_validated() {
         assert!(validate_registration("ann_1", "Ann@Example.com", "longenough").is_ok());
-        assert_eq!(validate_registration("ann_1", " Ann@Example.com ", "longenough").map(|r| r.email).ok().as_deref(), Some("ann@example.com"));
+        assert_eq!(
+            validate_registration("ann_1", " Ann@Example.com ", "longenough")
+                .map(|r| r.email)
+                .ok()
+                .as_deref(),
+            Some("ann@example.com")
+        );
         for (username, email, password) in [
             ("an", "a@b.co", "longenough"),
             ("1ann", "a@b.co", "longenough"),
@@ -386,7 +515,9 @@ mod tests {
             ("ann", "a@b", "longenough"),
             ("ann", "a@b.co", "short"),
         ] {
-            let err = validate_registration(username, email, password).err().map(|e| subgraph_kit::ErrorCode::code(&e));
+            let err = validate_registration(username, email, password)
+                .err()
+                .map(|e| subgraph_kit::ErrorCode::code(&e));
             assert_eq!(err, Some("BAD_USER_INPUT"), "{username} {email} {password}");
         }
     }
