@@ -14,6 +14,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "formatting"
 cargo fmt --all --check
 
+step "lints"
+cargo clippy --release --workspace --all-targets -- -D warnings
+
 step "composer (Apollo composition, build-time only)"
 if [ ! -d composer/node_modules/@apollo/composition ]; then
   (cd composer && npm ci --no-audit --no-fund --loglevel=error)

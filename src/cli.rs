@@ -212,3 +212,33 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployment_settings_files_parse() {
+        let users: UsersSettings =
+            subgraph_kit::settings::load("users", Some(Path::new("deploy/config/users.yaml")))
+                .expect("users.yaml parses");
+        assert_eq!(users.server.listen.port(), 4001);
+        assert_eq!(format!("{:?}", users.database.url), "[redacted]");
+        let chaos: ChaosSettings =
+            subgraph_kit::settings::load("chaos", Some(Path::new("deploy/config/chaos.yaml")))
+                .expect("chaos.yaml parses");
+        assert_eq!(chaos.rules.max_actors_per_user, 5);
+        assert!(chaos.auth.jwks_url.ends_with("/.well-known/jwks.json"));
+    }
+
+    #[test]
+    fn unknown_settings_are_rejected() {
+        let dir = std::env::temp_dir().join(format!("chaos-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("creates a folder");
+        let file = dir.join("chaos.yaml");
+        std::fs::write(&file, "server: { listen: 127.0.0.1:1 }\ndatabase: { url: sqlite://x.db }\nauth: { jwks_url: http://x }\ntypo: 1\n")
+            .expect("writes");
+        let loaded: Result<ChaosSettings, _> = subgraph_kit::settings::load("chaos", Some(&file));
+        assert!(loaded.is_err(), "a misspelt key must not be ignored");
+    }
+}

@@ -74,3 +74,34 @@ fn apply_overrides(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_config_loads_and_takes_overrides() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("router.config.yaml");
+        let overrides = RouterOverrides {
+            supergraph_path: Some(PathBuf::from("/tmp/elsewhere.graphql")),
+            subgraph_urls: BTreeMap::from([(
+                "users".to_string(),
+                "http://10.0.0.1:9/graphql".to_string(),
+            )]),
+            jwks_url: Some("http://10.0.0.1:9/.well-known/jwks.json".to_string()),
+        };
+        let config = load_config(&path, &overrides).expect("loads");
+        assert!(config.jwt.is_jwt_auth_enabled());
+        let json = serde_json::to_value(&config).expect("serializes");
+        assert_eq!(
+            json["jwt"]["jwks_providers"][0]["url"],
+            "http://10.0.0.1:9/.well-known/jwks.json"
+        );
+        assert_eq!(
+            json["override_subgraph_urls"]["subgraphs"]["users"]["url"],
+            "http://10.0.0.1:9/graphql"
+        );
+        assert_eq!(json["supergraph"]["path"], "/tmp/elsewhere.graphql");
+        assert!(config.plugins.contains_key("chaos_auth_error_codes"));
+    }
+}

@@ -123,3 +123,34 @@ async fn subgraphs_speak_graphql_transport_ws_and_check_the_token_on_connection_
     assert_eq!(done["type"], "complete");
     app.supergraph.stop().await.expect("stops cleanly");
 }
+
+#[tokio::test]
+async fn subgraphs_verify_tokens_again_when_called_directly() {
+    let app = spawn_app().await;
+    let player = app.new_player().await;
+    let chaos = subgraph_kit::testing::GraphqlClient::new(format!(
+        "http://{}/graphql",
+        app.supergraph.subgraphs["chaos"]
+    ));
+
+    // Bypassing the router does not bypass authentication or authorization.
+    chaos
+        .anonymous(CREATE_ACTOR, json!({ "n": unique("Sneak"), "c": "MAGE" }))
+        .await
+        .assert_error_code("UNAUTHENTICATED");
+    chaos
+        .as_user(
+            "forged.token.value",
+            CREATE_ACTOR,
+            json!({ "n": unique("Sneak"), "c": "MAGE" }),
+        )
+        .await
+        .assert_error_code("UNAUTHENTICATED");
+    let actor = app.create_actor(&player, &unique("Own"), "MAGE").await;
+    let grant = "mutation($a: ID!) { grantExperience(actorId: $a, amount: 100, idempotencyKey: \"k\") { levelAfter } }";
+    chaos
+        .as_user(&player.access_token, grant, json!({ "a": actor }))
+        .await
+        .assert_error_code("FORBIDDEN");
+    app.supergraph.stop().await.expect("stops cleanly");
+}

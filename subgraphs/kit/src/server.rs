@@ -172,9 +172,7 @@ async fn authenticate_init_payload(
         (None, Some(token)) => token,
         (None, None) => return Ok(Authentication::Anonymous),
     };
-    verify(verifier, token)
-        .await
-        .map_err(|err| graphql_error(err))
+    verify(verifier, token).await.map_err(graphql_error)
 }
 
 async fn verify(verifier: &JwtVerifier, token: &str) -> Result<Authentication, KitError> {

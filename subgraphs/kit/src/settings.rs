@@ -63,7 +63,7 @@ pub fn default_audience() -> String {
 pub struct SettingsError {
     service: String,
     #[source]
-    source: config::ConfigError,
+    source: Box<config::ConfigError>,
 }
 
 /// Loads `T` for `service` from `file` (if given) and `CHAOS_<SERVICE>__…` variables.
@@ -83,6 +83,6 @@ pub fn load<T: DeserializeOwned>(service: &str, file: Option<&Path>) -> Result<T
         .and_then(|config| config.try_deserialize())
         .map_err(|source| SettingsError {
             service: service.to_string(),
-            source,
+            source: Box::new(source),
         })
 }

@@ -12,7 +12,7 @@ pub enum LogFormat {
 }
 
 /// What is logged when `RUST_LOG` is not set.
-pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm_migration=warn";
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm_migration=warn,ntex=warn,ntex_rt=warn,ntex_server=warn,ntex_service=warn";
 
 /// Installs the global subscriber with `RUST_LOG`, else `default_filter`; later calls
 /// (tests starting many services) are no-ops.

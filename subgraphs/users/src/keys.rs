@@ -48,7 +48,7 @@ impl SigningKeys {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(path, keys.to_pem())?;
+        write_private(path, &keys.to_pem())?;
         Ok(keys)
     }
 
@@ -111,6 +111,15 @@ impl SigningKeys {
     }
 }
 
+/// Writes a secret file readable by its owner only.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, contents.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +159,24 @@ mod tests {
             .sign(&claims(chrono::Utc::now().timestamp() + 60))
             .expect("signs");
         assert!(verifier.verify(&foreign).await.is_err());
+    }
+
+    #[test]
+    fn a_generated_key_file_is_private_and_reused() {
+        let path = std::env::temp_dir().join(format!("chaos-key-{}.pem", Uuid::new_v4()));
+        let first = SigningKeys::load_or_generate(Some(&path)).expect("generates");
+        let again = SigningKeys::load_or_generate(Some(&path)).expect("loads");
+        assert_eq!(first.kid(), again.kid());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .expect("exists")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_file(path).expect("cleans up");
     }
 
     #[test]
