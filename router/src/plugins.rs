@@ -3,20 +3,17 @@
 //! [`AuthErrorCodes`] gives authentication failures the codes Chaos clients match on,
 //! whichever layer caught them: Hive reports JWT problems as `INVALID_JWT`,
 //! `MISSING_JWT`, … and `@authenticated`/`@requiresScopes` violations as
-//! `UNAUTHORIZED_FIELD_OR_TYPE`; clients see `UNAUTHENTICATED` (no valid token) or
-//! `FORBIDDEN` (valid token, missing scope), as the subgraphs report them. Hive's code
-//! stays available in `extensions.routerCode`.
+//! `UNAUTHORIZED_FIELD_OR_TYPE`; clients see `UNAUTHENTICATED` (no valid token: none,
+//! expired, tampered) or `FORBIDDEN` (valid token, missing scope), as the subgraphs
+//! report them. Hive's code stays available in `extensions.routerCode`.
 
 use hive_router::async_trait;
 use hive_router::http::StatusCode;
 use hive_router::plugins::hooks::on_graphql_error::{
     OnGraphQLErrorHookPayload, OnGraphQLErrorHookResult,
 };
-use hive_router::plugins::hooks::on_http_request::{
-    OnHttpRequestHookFuture, OnHttpRequestHookPayload,
-};
 use hive_router::plugins::hooks::on_plugin_init::{OnPluginInitPayload, OnPluginInitResult};
-use hive_router::plugins::plugin_trait::{RouterPlugin, StartHookPayload};
+use hive_router::plugins::plugin_trait::RouterPlugin;
 use hive_router::{sonic_rs, PluginRegistry};
 
 /// Every plugin of ours, to register with the router.
@@ -37,9 +34,6 @@ const TOKEN_ERROR_CODES: &[&str] = &[
 /// Hive's code for a field hidden by `@authenticated` or `@requiresScopes`.
 const UNAUTHORIZED_FIELD: &str = "UNAUTHORIZED_FIELD_OR_TYPE";
 
-/// Whether the request carried credentials (recorded per request).
-struct CarriesCredentials(bool);
-
 /// Maps authentication and authorization failures to `UNAUTHENTICATED` / `FORBIDDEN`.
 #[derive(Default)]
 pub struct AuthErrorCodes;
@@ -56,20 +50,6 @@ impl RouterPlugin for AuthErrorCodes {
         payload.initialize_plugin_with_defaults()
     }
 
-    fn on_http_request<'req>(
-        &'req self,
-        payload: OnHttpRequestHookPayload<'req>,
-    ) -> OnHttpRequestHookFuture<'req> {
-        Box::pin(async move {
-            let carries = payload
-                .router_http_request
-                .headers()
-                .contains_key("authorization");
-            payload.context.insert(CarriesCredentials(carries));
-            payload.proceed()
-        })
-    }
-
     fn on_graphql_error<'req>(
         &'req self,
         mut payload: OnGraphQLErrorHookPayload<'req>,
@@ -77,15 +57,17 @@ impl RouterPlugin for AuthErrorCodes {
         let Some(code) = payload.error.extensions.code.clone() else {
             return payload.proceed();
         };
-        let carries_credentials = payload
-            .context
-            .get_ref::<CarriesCredentials>()
-            .is_some_and(|c| c.0);
+        // Hive records whether it verified a token; an invalid token leaves the request
+        // anonymous.
+        let authenticated = payload
+            .request_context
+            .read()
+            .is_ok_and(|context| context.authentication().jwt_status() == Some(&true));
         let mapped = match code.as_str() {
             code if TOKEN_ERROR_CODES.contains(&code) => {
                 Some(("UNAUTHENTICATED", StatusCode::UNAUTHORIZED))
             }
-            UNAUTHORIZED_FIELD if carries_credentials => Some(("FORBIDDEN", payload.status_code)),
+            UNAUTHORIZED_FIELD if authenticated => Some(("FORBIDDEN", payload.status_code)),
             UNAUTHORIZED_FIELD => Some(("UNAUTHENTICATED", payload.status_code)),
             _ => None,
         };
