@@ -104,23 +104,9 @@ pub fn compute_damage(input: DamageInput<'_>) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::skills::fireball;
     use crate::stats::BaseStats;
     use proptest::prelude::*;
-
-    fn fireball() -> SkillDefinition {
-        SkillDefinition {
-            id: "fireball".into(),
-            name: "Fireball".into(),
-            element: Element::Fire,
-            mp_cost: 25,
-            cooldown_ms: 3_000,
-            range: 30.0,
-            base_damage: 40,
-            scaling: Scaling::Spell,
-            power_ratio: 1.2,
-            reagent_item: None,
-        }
-    }
 
     #[test]
     fn rain_weakens_fire_by_a_quarter() {

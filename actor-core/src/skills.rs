@@ -119,24 +119,26 @@ impl SkillDefinition {
     }
 }
 
+/// The demo Fireball, shared by this crate's tests.
+#[cfg(test)]
+pub(crate) fn fireball() -> SkillDefinition {
+    SkillDefinition {
+        id: "fireball".into(),
+        name: "Fireball".into(),
+        element: Element::Fire,
+        mp_cost: 25,
+        cooldown_ms: 3_000,
+        range: 30.0,
+        base_damage: 40,
+        scaling: Scaling::Spell,
+        power_ratio: 1.2,
+        reagent_item: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fireball() -> SkillDefinition {
-        SkillDefinition {
-            id: "fireball".into(),
-            name: "Fireball".into(),
-            element: Element::Fire,
-            mp_cost: 25,
-            cooldown_ms: 3_000,
-            range: 30.0,
-            base_damage: 40,
-            scaling: Scaling::Spell,
-            power_ratio: 1.2,
-            reagent_item: None,
-        }
-    }
 
     #[test]
     fn cooldown_blocks_until_ready() {

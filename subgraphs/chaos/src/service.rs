@@ -381,12 +381,17 @@ pub async fn actors_by_user_ids(
         .order_by_asc(actor::Column::Slot)
         .all(db)
         .await?;
-    let mut grouped: HashMap<Uuid, Vec<actor::Model>> =
-        user_ids.iter().map(|id| (*id, Vec::new())).collect();
+    Ok(group_by(user_ids, rows, |row| row.user_id))
+}
+
+/// Groups `rows` under `keys` (every key present, possibly with no rows), keeping the
+/// rows' order: what a batch loader answers for one-to-many relations.
+fn group_by<T>(keys: &[Uuid], rows: Vec<T>, key_of: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut grouped: HashMap<Uuid, Vec<T>> = keys.iter().map(|id| (*id, Vec::new())).collect();
     for row in rows {
-        grouped.entry(row.user_id).or_default().push(row);
+        grouped.entry(key_of(&row)).or_default().push(row);
     }
-    Ok(grouped)
+    grouped
 }
 
 /// Learned skills (with their definitions) of each actor.
@@ -405,16 +410,16 @@ pub async fn skills_by_actor_ids(
         .into_iter()
         .map(|skill| (skill.id.clone(), skill))
         .collect();
-    let mut grouped: HashMap<Uuid, Vec<_>> = actor_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in rows {
-        if let Some(definition) = definitions.get(&row.skill_id) {
-            grouped
-                .entry(row.actor_id)
-                .or_default()
-                .push((row, definition.clone()));
-        }
-    }
-    Ok(grouped)
+    let learned = rows
+        .into_iter()
+        .filter_map(|row| {
+            definitions
+                .get(&row.skill_id)
+                .cloned()
+                .map(|definition| (row, definition))
+        })
+        .collect();
+    Ok(group_by(actor_ids, learned, |(row, _)| row.actor_id))
 }
 
 /// Equipment of each actor.
@@ -426,11 +431,7 @@ pub async fn equipment_by_actor_ids(
         .filter(equipment_slot::Column::ActorId.is_in(actor_ids.iter().copied()))
         .all(db)
         .await?;
-    let mut grouped: HashMap<Uuid, Vec<_>> = actor_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in rows {
-        grouped.entry(row.actor_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by(actor_ids, rows, |row| row.actor_id))
 }
 
 /// The skill catalogue, optionally for one class.
