@@ -142,6 +142,8 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
             jwks_url: String::new(),
         },
         rules: Default::default(),
+        // One process: in-process fan-out reaches every subscriber.
+        live: Default::default(),
     };
     Ok(SupergraphConfig {
         users,

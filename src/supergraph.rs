@@ -13,6 +13,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use users_subgraph::{SigningKeys, UsersSettings};
 
+/// How long the router may take to load the supergraph at start.
+const ROUTER_READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What to start.
 pub struct SupergraphConfig {
     /// Users subgraph settings (its `server.listen` is ignored: the listener is injected).
@@ -131,6 +134,7 @@ pub async fn start(
     };
     let router_config = chaos_router::load_config(&config.router_config, &overrides)?;
     let router = chaos_router::spawn(listeners.router, router_config)?;
+    router.wait_until_ready(ROUTER_READY_TIMEOUT).await?;
     Ok(RunningSupergraph {
         router,
         subgraphs: BTreeMap::from([("users", users_addr), ("chaos", chaos_addr)]),

@@ -7,6 +7,10 @@
 //! does, so request handling is exactly Hive's.
 
 use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use hive_router::tokio;
+use hive_router::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use std::thread::JoinHandle;
 
 use hive_router::background_tasks::BackgroundTasksManager;
@@ -39,6 +43,21 @@ impl RunningRouter {
         self.addr
     }
 
+    /// Waits until the router has loaded its supergraph and answers `/readiness` with
+    /// 200 (Hive loads the supergraph in the background after the socket is open).
+    pub async fn wait_until_ready(&self, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if readiness_ok(self.addr).await {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                anyhow::bail!("router at {} not ready after {timeout:?}", self.addr);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     /// Stops accepting, lets in-flight requests finish, and joins the thread.
     pub async fn stop(mut self) {
         self.server.stop(true).await;
@@ -51,7 +70,25 @@ impl RunningRouter {
     }
 }
 
-/// Starts the router on `listener` with `config`. Returns once it is accepting.
+/// One `GET /readiness`; any failure counts as not ready.
+async fn readiness_ok(addr: std::net::SocketAddr) -> bool {
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /readiness HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut status = [0u8; 12];
+        stream.read_exact(&mut status).await?;
+        Ok::<_, std::io::Error>(&status == b"HTTP/1.1 200")
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), probe).await,
+        Ok(Ok(true))
+    )
+}
+
+/// Starts the router on `listener` with `config`. Returns once it is accepting; see
+/// [`RunningRouter::wait_until_ready`] for "serving".
 pub fn spawn(
     listener: std::net::TcpListener,
     config: HiveRouterConfig,

@@ -269,3 +269,91 @@ async fn catalogue_queries_list_classes_and_seeded_skills() {
     );
     app.supergraph.stop().await.expect("stops cleanly");
 }
+
+#[tokio::test]
+async fn actor_updates_stream_through_the_router_with_fields_from_other_subgraphs() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let player = app.new_player().await;
+    let actor = app.create_actor(&player, &unique("Live"), "WARRIOR").await;
+    let ws_url = format!("ws://{}/graphql", app.supergraph.router_addr());
+
+    // Anonymous connections are accepted (public subscriptions may come), but the
+    // `@authenticated` field is refused with a coded error. (Hive's WebSocket path does not
+    // run error plugins, so the code is Hive's own here.)
+    let mut anonymous = subgraph_kit::testing::WsClient::connect(&ws_url, json!({}))
+        .await
+        .expect("anonymous connections are acknowledged");
+    anonymous
+        .subscribe(
+            "1",
+            "subscription($a: ID!) { actorUpdated(actorId: $a) { level } }",
+            json!({ "a": actor }),
+        )
+        .await;
+    let answer = anonymous.next_message().await.expect("an answer");
+    assert_eq!(answer["type"], "error", "{answer}");
+    assert_eq!(
+        answer["payload"][0]["extensions"]["code"], "UNAUTHORIZED_OPERATION",
+        "{answer}"
+    );
+
+    let mut ws = subgraph_kit::testing::WsClient::connect(
+        &ws_url,
+        json!({ "Authorization": format!("Bearer {}", player.access_token) }),
+    )
+    .await
+    .expect("the router acknowledges a valid token");
+    let subscription =
+        "subscription($a: ID!) { actorUpdated(actorId: $a) { level experience owner { username } } }";
+    ws.subscribe("live", subscription, json!({ "a": actor }))
+        .await;
+    // Give the router time to open its own subscription to the subgraph.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    app.client
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 150, "k": "live-1" }),
+        )
+        .await
+        .data();
+    let event = ws.next_message().await.expect("an update arrives");
+    assert_eq!(event["type"], "next", "{event}");
+    let updated = &event["payload"]["data"]["actorUpdated"];
+    assert_eq!(updated["level"], 2);
+    assert_eq!(updated["experience"], 150);
+    // `owner` lives in the users subgraph: the router resolved it for this event.
+    assert!(
+        updated["owner"]["username"]
+            .as_str()
+            .is_some_and(|name| name.starts_with('p')),
+        "{event}"
+    );
+
+    // A replay changes nothing and announces nothing; the next real change arrives.
+    app.client
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 150, "k": "live-1" }),
+        )
+        .await
+        .data();
+    app.client
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 200, "k": "live-2" }),
+        )
+        .await
+        .data();
+    let next = ws.next_message().await.expect("the second update arrives");
+    assert_eq!(
+        next["payload"]["data"]["actorUpdated"]["experience"], 350,
+        "{next}"
+    );
+    ws.complete("live").await;
+    app.supergraph.stop().await.expect("stops cleanly");
+}

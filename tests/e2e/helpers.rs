@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chaos_subgraph::settings::RuleSettings;
+use chaos_subgraph::settings::{LiveSettings, RuleSettings};
 use chaos_subgraph::ChaosSettings;
 use chaos_supergraph::supergraph::{self, Listeners, RunningSupergraph, SupergraphConfig};
 use serde_json::{json, Value};
@@ -74,6 +74,9 @@ pub async fn spawn_app() -> TestApp {
         },
         rules: RuleSettings {
             max_actors_per_user: MAX_ACTORS,
+        },
+        live: LiveSettings {
+            redis_url: std::env::var("CHAOS_TEST_REDIS_URL").ok().map(Secret::new),
         },
     };
     let config = SupergraphConfig {

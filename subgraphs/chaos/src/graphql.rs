@@ -5,9 +5,12 @@ use std::sync::Arc;
 
 use actor_core::{total_experience_for_level, Class, MAX_LEVEL};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, Enum, Object, Schema, SimpleObject, ID};
+use async_graphql::{Context, Enum, Object, Schema, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
+use futures_util::stream::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
+use subgraph_kit::error::ApiError;
+use subgraph_kit::pubsub::PubSub;
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::{ApiResult, ContextAuthExt, KitError};
 use uuid::Uuid;
@@ -19,19 +22,23 @@ use crate::service::{self, now_ms};
 use crate::settings::ChaosSettings;
 
 /// The executable chaos schema.
-pub type ChaosSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ChaosSchema = Schema<Query, Mutation, Subscription>;
 
 /// What resolvers need, stored in the schema's data.
 pub struct Deps {
     /// The chaos database.
     pub db: DatabaseConnection,
+    /// Live fan-out of actor changes.
+    pub pubsub: Arc<dyn PubSub>,
     /// Service settings.
     pub settings: Arc<ChaosSettings>,
 }
 
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
 pub fn schema(deps: Option<Deps>) -> ChaosSchema {
-    let builder = Schema::build(Query, Mutation, EmptySubscription).enable_federation();
+    let builder = Schema::build(Query, Mutation, Subscription)
+        .enable_federation()
+        .enable_subscription_in_federation();
     match deps {
         Some(deps) => builder.data(deps).finish(),
         None => builder.finish(),
@@ -527,9 +534,10 @@ impl Mutation {
         skill_id: String,
     ) -> ApiResult<Actor> {
         let viewer = ctx.viewer()?;
-        Ok(Actor(
-            service::learn_skill(&deps(ctx).db, viewer, parse_id(&actor_id)?, &skill_id).await?,
-        ))
+        let actor =
+            service::learn_skill(&deps(ctx).db, viewer, parse_id(&actor_id)?, &skill_id).await?;
+        announce_actor_change(ctx, actor.id).await;
+        Ok(Actor(actor))
     }
 
     /// Deletes one of your actors.
@@ -559,6 +567,65 @@ impl Mutation {
             &idempotency_key,
         )
         .await?;
+        if !outcome.replayed {
+            announce_actor_change(ctx, outcome.grant.actor_id).await;
+        }
         Ok(ExperienceGrant(outcome))
+    }
+}
+
+/// The live topic of one actor's changes.
+fn actor_topic(actor_id: Uuid) -> String {
+    format!("actor:{actor_id}")
+}
+
+/// Tells `actorUpdated` subscribers (on every replica) that an actor changed. The change
+/// is already committed, so a fan-out failure is logged, not returned.
+async fn announce_actor_change(ctx: &Context<'_>, actor_id: Uuid) {
+    if let Err(err) = deps(ctx)
+        .pubsub
+        .publish(&actor_topic(actor_id), actor_id.to_string())
+        .await
+    {
+        tracing::warn!(%actor_id, cause = %err, "actor change not announced to live subscribers");
+    }
+}
+
+/// Subscriptions of the chaos backend.
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// The actor, every time its experience, level or skills change. Ends when the actor
+    /// is deleted.
+    #[graphql(directive = authenticated::apply())]
+    async fn actor_updated(
+        &self,
+        ctx: &Context<'_>,
+        actor_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<Actor>>, ApiError> {
+        ctx.viewer()?;
+        let actor_id = parse_id(&actor_id)?;
+        let db = deps(ctx).db.clone();
+        if service::actors_by_ids(&db, &[actor_id]).await?.is_empty() {
+            return Err(KitError::NotFound("actor").into());
+        }
+        let changes = deps(ctx).pubsub.subscribe(&actor_topic(actor_id));
+        Ok(changes
+            .then(move |_| {
+                let db = db.clone();
+                async move {
+                    service::actors_by_ids(&db, &[actor_id])
+                        .await
+                        .map(|mut found| found.remove(&actor_id))
+                }
+            })
+            // A failed load ends the stream with the error; a deleted actor ends it quietly.
+            .take_while(|loaded| std::future::ready(!matches!(loaded, Ok(None))))
+            .map(|loaded| {
+                loaded
+                    .map(|actor| Actor(actor.expect("take_while stops at None")))
+                    .map_err(Into::into)
+            }))
     }
 }

@@ -19,28 +19,38 @@ use std::sync::Arc;
 use axum::Router;
 use sea_orm::DatabaseConnection;
 use subgraph_kit::auth::JwtVerifier;
+use subgraph_kit::pubsub::PubSub;
 use subgraph_kit::server::{self, GraphqlService};
 
 pub use error::ChaosError;
 pub use graphql::{schema, ChaosSchema};
 pub use settings::ChaosSettings;
 
-/// Connects the database, runs migrations (which seed the demo skills) and builds the app.
+/// Connects the database (running migrations, which seed the demo skills) and live
+/// fan-out (Redis when configured), and builds the app.
 pub async fn app(settings: ChaosSettings, verifier: Arc<JwtVerifier>) -> anyhow::Result<Router> {
     let db =
         subgraph_kit::db::connect_and_migrate::<migrations::chaos::Migrator>(&settings.database)
             .await?;
-    Ok(app_with(db, verifier, Arc::new(settings)))
+    let redis_url = settings
+        .live
+        .redis_url
+        .as_ref()
+        .map(|url| url.expose().as_str());
+    let pubsub = subgraph_kit::pubsub::from_url(redis_url, "chaos").await?;
+    Ok(app_with(db, verifier, pubsub, Arc::new(settings)))
 }
 
-/// Builds the app from an open database and a verifier.
+/// Builds the app from an open database, a verifier and a fan-out backend.
 pub fn app_with(
     db: DatabaseConnection,
     verifier: Arc<JwtVerifier>,
+    pubsub: Arc<dyn PubSub>,
     settings: Arc<ChaosSettings>,
 ) -> Router {
     let schema = graphql::schema(Some(graphql::Deps {
         db: db.clone(),
+        pubsub,
         settings,
     }));
     let loader_db = db.clone();

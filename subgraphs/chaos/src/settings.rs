@@ -1,6 +1,7 @@
 //! Configuration of the chaos backend (`CHAOS_CHAOS__…`).
 
 use serde::Deserialize;
+use subgraph_kit::secret::Secret;
 use subgraph_kit::settings::{AuthSettings, DatabaseSettings, ServerSettings};
 
 /// Everything the chaos backend reads at start.
@@ -16,6 +17,18 @@ pub struct ChaosSettings {
     /// Game rules that are configuration rather than code.
     #[serde(default)]
     pub rules: RuleSettings,
+    /// Live updates (subscriptions).
+    #[serde(default)]
+    pub live: LiveSettings,
+}
+
+/// Where live updates fan out.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettings {
+    /// Redis URL shared by every replica; without it, updates reach only subscribers
+    /// connected to the replica that made the change (fine for one process).
+    pub redis_url: Option<Secret<String>>,
 }
 
 /// Tunable rules.

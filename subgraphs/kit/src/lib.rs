@@ -9,6 +9,7 @@
 //! - [`error`]: the [`error::ErrorCode`] contract that turns service errors into GraphQL
 //!   errors with a stable `code` extension, masking internal failures.
 //! - [`pagination`]: opaque, stable cursors (timestamp + id) and page-size bounds.
+//! - [`pubsub`]: live fan-out to subscribers on every replica (in-process or Redis).
 //! - [`server`]: the axum app around a federated schema: `/graphql`, `/health`,
 //!   `/ready`, per-request data (auth, client IP, DataLoaders), graceful serving.
 //! - [`sdl`]: exporting a subgraph's federated SDL the way the composer expects it.
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod pagination;
+pub mod pubsub;
 pub mod sdl;
 pub mod secret;
 pub mod server;
