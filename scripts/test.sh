@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command: formatting and lints, every unit and end-to-end test on the
-# embedded default (SQLite, in-process fan-out), then the engine-backed tests again on
-# real PostgreSQL and Redis that this script starts on 127.0.0.1 (installing them with
-# apt when missing).
+# embedded default (SQLite, in-process bus and fan-out), then the engine-backed tests
+# again on real PostgreSQL, Redis and a Kafka-protocol broker that this script starts on
+# 127.0.0.1 (PostgreSQL and Redis installed with apt when missing, the Tansu broker
+# fetched and checksum-verified; see scripts/{postgres,redis,kafka}.sh).
 #
 # Builds use the release profile only (the same artifacts `cargo run --release` uses)
 # in a target directory outside the clone, so repeated runs are fast.
@@ -26,16 +27,17 @@ fi
 step "all tests on SQLite"
 cargo test --release --workspace --all-targets
 
-step "real engines: PostgreSQL and Redis"
-export CHAOS_TEST_POSTGRES_URL CHAOS_TEST_REDIS_URL
+step "real engines: PostgreSQL, Redis, Kafka protocol (Tansu)"
+export CHAOS_TEST_POSTGRES_URL CHAOS_TEST_REDIS_URL CHAOS_TEST_KAFKA_BOOTSTRAP
 CHAOS_TEST_POSTGRES_URL=$(scripts/postgres.sh)
 CHAOS_TEST_REDIS_URL=$(scripts/redis.sh)
-echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL"
+CHAOS_TEST_KAFKA_BOOTSTRAP=$(scripts/kafka.sh)
+echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL  Kafka: $CHAOS_TEST_KAFKA_BOOTSTRAP"
 
-step "Redis fan-out across replicas"
-cargo test --release -p subgraph-kit --lib pubsub
+step "kit on the real engines (bus contract on Kafka, outbox on PostgreSQL, fan-out across Redis replicas)"
+cargo test --release -p subgraph-kit --lib
 
-step "end-to-end tests on PostgreSQL + Redis"
+step "end-to-end tests on the real engines"
 cargo test --release --test e2e
 
 step "all tests passed"

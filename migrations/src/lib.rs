@@ -3,6 +3,7 @@
 //! services can share one database server, or even one database, without colliding.
 
 pub mod chaos;
+pub mod events;
 pub mod users;
 
 pub use sea_orm_migration::MigratorTrait;

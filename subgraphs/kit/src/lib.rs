@@ -6,6 +6,8 @@
 //! - [`db`]: connecting to SQLite or PostgreSQL by URL and running a service's migrations.
 //! - [`auth`]: JWT claims, JWKS-backed verification (defense in depth behind the router)
 //!   and the [`auth::Viewer`] every resolver authorizes against.
+//! - [`events`]: domain events: envelope, bus (in-process, Kafka), transactional outbox,
+//!   idempotent consumers.
 //! - [`error`]: the [`error::ErrorCode`] contract that turns service errors into GraphQL
 //!   errors with a stable `code` extension, masking internal failures.
 //! - [`pagination`]: opaque, stable cursors (timestamp + id) and page-size bounds.
@@ -20,6 +22,7 @@
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod pagination;
 pub mod pubsub;
 pub mod sdl;

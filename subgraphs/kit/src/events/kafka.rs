@@ -1,0 +1,144 @@
+//! The production bus: Kafka through rdkafka. Producers are idempotent (`acks=all`) and
+//! key records by aggregate id, so one entity's events keep their order; consumers join
+//! a consumer group, start from the earliest retained offset when the group is new, and
+//! commit an event's offset only when it is acknowledged.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::{BoxStream, StreamExt};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+
+use super::{BusError, Delivery, EventBus, EventEnvelope};
+
+/// How long a publish may wait for the broker.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Partitions of topics this bus creates.
+const PARTITIONS: i32 = 3;
+
+/// A Kafka-backed event bus.
+pub struct KafkaBus {
+    bootstrap: String,
+    producer: FutureProducer,
+    admin: AdminClient<DefaultClientContext>,
+}
+
+impl KafkaBus {
+    /// Connects producers and the admin client to `bootstrap` (`host:port,…`).
+    pub fn connect(bootstrap: &str) -> Result<Self, BusError> {
+        let producer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("message.timeout.ms", "10000")
+            .create()?;
+        let admin = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .create()?;
+        Ok(Self {
+            bootstrap: bootstrap.to_string(),
+            producer,
+            admin,
+        })
+    }
+
+    /// Creates `topic` unless it exists.
+    pub async fn ensure_topic(&self, topic: &str) -> Result<(), BusError> {
+        let new = NewTopic::new(topic, PARTITIONS, TopicReplication::Fixed(1));
+        let results = self
+            .admin
+            .create_topics([&new], &AdminOptions::new())
+            .await?;
+        for result in results {
+            match result {
+                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((name, code)) => {
+                    tracing::warn!(topic = name, ?code, "topic creation failed");
+                    return Err(rdkafka::error::KafkaError::AdminOp(code).into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl EventBus for KafkaBus {
+    fn publish<'a>(
+        &'a self,
+        topic: &'a str,
+        event: &'a EventEnvelope,
+    ) -> BoxFuture<'a, Result<(), BusError>> {
+        Box::pin(async move {
+            let payload = serde_json::to_vec(event)?;
+            let record = FutureRecord::to(topic)
+                .key(&event.aggregate_id)
+                .payload(&payload);
+            self.producer
+                .send(record, SEND_TIMEOUT)
+                .await
+                .map_err(|(err, _)| err)?;
+            Ok(())
+        })
+    }
+
+    fn consume<'a>(
+        &'a self,
+        topic: &'a str,
+        group: &'a str,
+    ) -> BoxFuture<'a, Result<BoxStream<'static, Result<Delivery, BusError>>, BusError>> {
+        Box::pin(async move {
+            self.ensure_topic(topic).await?;
+            let consumer: StreamConsumer = ClientConfig::new()
+                .set("bootstrap.servers", &self.bootstrap)
+                .set("group.id", group)
+                .set("enable.auto.commit", "false")
+                .set("auto.offset.reset", "earliest")
+                .set("session.timeout.ms", "10000")
+                .create()?;
+            consumer.subscribe(&[topic])?;
+            let consumer = Arc::new(consumer);
+            let stream = futures_util::stream::unfold(consumer, |consumer| async move {
+                let next = match consumer.recv().await {
+                    Err(err) => Err(BusError::from(err)),
+                    Ok(message) => {
+                        let position = (
+                            message.topic().to_string(),
+                            message.partition(),
+                            message.offset(),
+                        );
+                        match serde_json::from_slice::<EventEnvelope>(
+                            message.payload().unwrap_or_default(),
+                        ) {
+                            Err(err) => Err(BusError::from(err)),
+                            Ok(event) => {
+                                let committer = consumer.clone();
+                                Ok(Delivery::new(event, move || {
+                                    Box::pin(async move {
+                                        let (topic, partition, offset) = position;
+                                        let mut commit = TopicPartitionList::new();
+                                        commit.add_partition_offset(
+                                            &topic,
+                                            partition,
+                                            Offset::Offset(offset + 1),
+                                        )?;
+                                        committer.commit(&commit, CommitMode::Sync)?;
+                                        Ok(())
+                                    })
+                                }))
+                            }
+                        }
+                    }
+                };
+                Some((next, consumer))
+            });
+            Ok(stream.boxed())
+        })
+    }
+}
