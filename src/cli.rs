@@ -142,13 +142,15 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
             jwks_url: String::new(),
         },
         rules: Default::default(),
-        // One process: in-process fan-out reaches every subscriber.
+        // One process: in-process fan-out and bus reach everyone.
         live: Default::default(),
+        events: Default::default(),
     };
     Ok(SupergraphConfig {
         users,
         chaos,
         signing_keys: Arc::new(SigningKeys::load_or_generate(Some(&key_path))?),
+        bus: Arc::new(subgraph_kit::events::InProcessBus::default()),
         router_config: PathBuf::from("router/router.config.yaml"),
         supergraph: std::fs::canonicalize("schema/supergraph.graphql")?,
     })

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use chaos_router::{RouterOverrides, RunningRouter};
 use chaos_subgraph::ChaosSettings;
 use subgraph_kit::auth::JwtVerifier;
+use subgraph_kit::events::outbox::RelayHandle;
+use subgraph_kit::events::EventBus;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use users_subgraph::{SigningKeys, UsersSettings};
@@ -24,6 +26,8 @@ pub struct SupergraphConfig {
     pub chaos: ChaosSettings,
     /// The users signing key.
     pub signing_keys: Arc<SigningKeys>,
+    /// The domain event bus shared by the services.
+    pub bus: Arc<dyn EventBus>,
     /// `router/router.config.yaml`.
     pub router_config: PathBuf,
     /// `schema/supergraph.graphql`.
@@ -68,6 +72,7 @@ pub struct RunningSupergraph {
     pub subgraphs: BTreeMap<&'static str, SocketAddr>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
+    relays: Vec<RelayHandle>,
 }
 
 impl RunningSupergraph {
@@ -88,6 +93,9 @@ impl RunningSupergraph {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             task.await??;
+        }
+        for relay in self.relays {
+            relay.stop().await;
         }
         Ok(())
     }
@@ -111,7 +119,8 @@ pub async fn start(
     let mut chaos_settings = config.chaos;
     chaos_settings.auth.jwks_url = jwks_url.clone();
     let verifier = JwtVerifier::remote(&chaos_settings.auth);
-    let chaos_app = chaos_subgraph::app(chaos_settings, verifier).await?;
+    let chaos = chaos_subgraph::app(chaos_settings, verifier, config.bus).await?;
+    let chaos_app = chaos.router;
 
     let tasks = vec![
         tokio::spawn({
@@ -140,5 +149,6 @@ pub async fn start(
         subgraphs: BTreeMap::from([("users", users_addr), ("chaos", chaos_addr)]),
         shutdown,
         tasks,
+        relays: vec![chaos.relay],
     })
 }

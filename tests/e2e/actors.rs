@@ -357,3 +357,61 @@ async fn actor_updates_stream_through_the_router_with_fields_from_other_subgraph
     ws.complete("live").await;
     app.supergraph.stop().await.expect("stops cleanly");
 }
+
+#[tokio::test]
+async fn experience_grants_publish_one_domain_event_each_through_the_outbox() {
+    let app = spawn_app().await;
+    let group = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+    let mut events = app
+        .bus
+        .consume(chaos_subgraph::ACTOR_EVENTS_TOPIC, &group)
+        .await
+        .expect("consumes");
+    let admin = app.admin().await;
+    let player = app.new_player().await;
+    let actor = app.create_actor(&player, &unique("Evt"), "RANGER").await;
+
+    let grant = |amount: i64, key: &'static str| {
+        app.client.as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": amount, "k": key }),
+        )
+    };
+    grant(120, "evt-1").await.data();
+    grant(120, "evt-1").await.data(); // replay: no second event
+    grant(30, "evt-2").await.data();
+
+    // Events of other tests' actors may share the topic; follow this actor's only.
+    let mut mine = Vec::new();
+    while mine.len() < 3 {
+        let delivery = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            futures_util::StreamExt::next(&mut events),
+        )
+        .await
+        .expect("events arrive")
+        .expect("the stream is open")
+        .expect("the event decodes");
+        if delivery.event.aggregate_id == actor {
+            mine.push(delivery.event.clone());
+        }
+        delivery.ack().await.expect("acks");
+    }
+    assert_eq!(mine[0].event_type, "actor.created");
+    assert_eq!(
+        mine[0].user_id.map(|id| id.to_string()),
+        Some(player.user_id.clone())
+    );
+    assert_eq!(mine[1].event_type, "actor.experience_granted");
+    assert_eq!(mine[1].payload["amount"], 120);
+    assert_eq!(mine[1].payload["levelAfter"], 2);
+    assert_eq!(
+        mine[1].user_id.map(|id| id.to_string()),
+        Some(admin.user_id.clone())
+    );
+    // The replay published nothing: the next event is the second grant.
+    assert_eq!(mine[2].payload["idempotencyKey"], "evt-2");
+    assert_eq!(mine[2].payload["experienceAfter"], 150);
+    app.supergraph.stop().await.expect("stops cleanly");
+}

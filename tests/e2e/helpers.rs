@@ -29,6 +29,8 @@ pub struct TestApp {
     pub supergraph: RunningSupergraph,
     pub client: GraphqlClient,
     pub keys: Arc<SigningKeys>,
+    /// The event bus the services publish to (Kafka when the test command runs one).
+    pub bus: Arc<dyn subgraph_kit::events::EventBus>,
 }
 
 /// A signed-in test player.
@@ -78,11 +80,16 @@ pub async fn spawn_app() -> TestApp {
         live: LiveSettings {
             redis_url: std::env::var("CHAOS_TEST_REDIS_URL").ok().map(Secret::new),
         },
+        // The bus is handed over below, shared with the test.
+        events: Default::default(),
     };
+    let kafka = std::env::var("CHAOS_TEST_KAFKA_BOOTSTRAP").ok();
+    let bus = subgraph_kit::events::bus_from_config(kafka.as_deref()).expect("the bus connects");
     let config = SupergraphConfig {
         users,
         chaos,
         signing_keys: keys.clone(),
+        bus: bus.clone(),
         router_config: repo_path("router/router.config.yaml"),
         supergraph: repo_path("schema/supergraph.graphql"),
     };
@@ -95,6 +102,7 @@ pub async fn spawn_app() -> TestApp {
         supergraph,
         client,
         keys,
+        bus,
     }
 }
 

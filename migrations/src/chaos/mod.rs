@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_actors::Migration),
             Box::new(m20261125_000002_seed_skills::Migration),
+            Box::new(crate::events::CreateEventTables),
         ]
     }
 }

@@ -9,8 +9,10 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set, SqlErr,
 };
+use serde_json::json;
 use subgraph_kit::auth::{Viewer, SCOPE_ADMIN};
 use subgraph_kit::db::begin_write;
+use subgraph_kit::events::{outbox, EventEnvelope};
 use subgraph_kit::KitError;
 use uuid::Uuid;
 
@@ -18,6 +20,7 @@ use entities::chaos::{actor, actor_skill, equipment_slot, experience_grant, skil
 
 use crate::error::ChaosError;
 use crate::settings::RuleSettings;
+use crate::ACTOR_EVENTS_TOPIC;
 
 /// Milliseconds since the epoch, the clock of resource pools and cooldowns.
 pub fn now_ms() -> i64 {
@@ -149,6 +152,13 @@ pub async fn create_actor(
     for skill in starters {
         learn(&txn, created.id, &skill.id).await?;
     }
+    let event = EventEnvelope::new(
+        "actor.created",
+        created.id,
+        json!({ "actorId": created.id, "userId": viewer.user_id, "name": created.name, "class": created.class }),
+    )
+    .by(viewer.user_id);
+    outbox::enqueue(&txn, ACTOR_EVENTS_TOPIC, &event).await?;
     txn.commit().await?;
     tracing::info!(actor_id = %created.id, user_id = %viewer.user_id, class = class.code(), "actor created");
     Ok(created)
@@ -320,6 +330,20 @@ pub async fn grant_experience(
     };
     match grant.insert(&txn).await {
         Ok(grant) => {
+            let event = EventEnvelope::new(
+                "actor.experience_granted",
+                actor.id,
+                json!({
+                    "actorId": actor.id,
+                    "amount": amount,
+                    "levelBefore": grant.level_before,
+                    "levelAfter": grant.level_after,
+                    "experienceAfter": grant.experience_after,
+                    "idempotencyKey": grant.idempotency_key,
+                }),
+            )
+            .by(viewer.user_id);
+            outbox::enqueue(&txn, ACTOR_EVENTS_TOPIC, &event).await?;
             txn.commit().await?;
             tracing::info!(actor_id = %actor.id, amount, level = leveled.level, granted_by = %viewer.user_id, "experience granted");
             Ok(GrantOutcome {

@@ -20,6 +20,18 @@ pub struct ChaosSettings {
     /// Live updates (subscriptions).
     #[serde(default)]
     pub live: LiveSettings,
+    /// Domain events to other services.
+    #[serde(default)]
+    pub events: EventSettings,
+}
+
+/// Where domain events go.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    /// Kafka bootstrap servers (`host:port,…`); without them, events stay in this
+    /// process (the embedded default).
+    pub kafka_bootstrap: Option<String>,
 }
 
 /// Where live updates fan out.

@@ -7,7 +7,8 @@
 //!   [`KafkaBus`] (rdkafka) implement it.
 //! - [`outbox`]: the transactional outbox: [`outbox::enqueue`] writes the event in the
 //!   same DB transaction as the state change; [`outbox::relay_pending`] publishes what
-//!   is committed, so no event is lost and none is published for a rolled-back change.
+//!   is committed, so no event is lost and none is published for a rolled-back change;
+//!   [`outbox::start_relay`] runs it in the background.
 //! - [`consumer`]: [`consumer::handle_once`] runs a handler and records the event id in
 //!   the same transaction, so redelivered events change nothing.
 
@@ -33,6 +34,17 @@ pub enum BusError {
     /// An event could not be encoded or decoded.
     #[error("event encoding: {0}")]
     Encoding(#[from] serde_json::Error),
+}
+
+/// The bus chosen by configuration: Kafka when bootstrap servers are given, else
+/// in-process.
+pub fn bus_from_config(
+    kafka_bootstrap: Option<&str>,
+) -> Result<std::sync::Arc<dyn EventBus>, BusError> {
+    Ok(match kafka_bootstrap {
+        Some(bootstrap) => std::sync::Arc::new(KafkaBus::connect(bootstrap)?),
+        None => std::sync::Arc::new(InProcessBus::default()),
+    })
 }
 
 /// One event handed to a consumer; [`Delivery::ack`] commits its position in the group.

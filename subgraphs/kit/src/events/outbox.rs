@@ -104,8 +104,42 @@ pub async fn relay_pending(
     Ok(published)
 }
 
+/// A running relay; dropping it stops the relay.
+pub struct RelayHandle {
+    stop: CancellationToken,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RelayHandle {
+    /// Stops the relay after its current round.
+    pub async fn stop(mut self) {
+        self.stop.cancel();
+        if let Some(task) = self.task.take() {
+            if let Err(err) = task.await {
+                tracing::error!(cause = %err, "outbox relay task failed");
+            }
+        }
+    }
+}
+
+impl Drop for RelayHandle {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Starts a relay publishing `db`'s outbox to `bus`, polling every `idle` when empty.
+pub fn start_relay(db: DatabaseConnection, bus: Arc<dyn EventBus>, idle: Duration) -> RelayHandle {
+    let stop = CancellationToken::new();
+    let task = spawn_relay(db, bus, idle, stop.clone());
+    RelayHandle {
+        stop,
+        task: Some(task),
+    }
+}
+
 /// Runs [`relay_pending`] until `stop`, pausing `idle` when there is nothing to send.
-pub fn spawn_relay(
+fn spawn_relay(
     db: DatabaseConnection,
     bus: Arc<dyn EventBus>,
     idle: Duration,
