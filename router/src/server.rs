@@ -7,11 +7,8 @@
 //! does, so request handling is exactly Hive's.
 
 use std::sync::{mpsc, Arc};
-use std::time::Duration;
-
-use hive_router::tokio;
-use hive_router::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use hive_router::background_tasks::BackgroundTasksManager;
 use hive_router::config::HiveRouterConfig;
@@ -23,6 +20,8 @@ use hive_router::pipeline::request_summary::RequestSummaryService;
 use hive_router::pipeline::response_compression::ResponseCompressionService;
 use hive_router::plugins::plugins_service::PluginService;
 use hive_router::telemetry::TelemetryContext;
+use hive_router::tokio;
+use hive_router::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use hive_router::{
     build_http_service_config, configure_app_from_config, configure_ntex_app,
     invoke_shutdown_hooks, RouterPaths,
@@ -62,9 +61,11 @@ impl RunningRouter {
     pub async fn stop(mut self) {
         self.server.stop(true).await;
         if let Some(thread) = self.thread.take() {
-            // The thread ends right after the server stops; joining cannot block long.
-            if thread.join().is_err() {
-                tracing::error!("router thread panicked");
+            // The thread still drains Hive's background tasks; wait off the async workers.
+            match tokio::task::spawn_blocking(move || thread.join()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => tracing::error!("router thread panicked"),
+                Err(err) => tracing::error!(cause = %err, "router thread join failed"),
             }
         }
     }

@@ -415,3 +415,51 @@ async fn experience_grants_publish_one_domain_event_each_through_the_outbox() {
     assert_eq!(mine[2].payload["experienceAfter"], 150);
     app.supergraph.stop().await.expect("stops cleanly");
 }
+
+#[tokio::test]
+async fn actor_updates_also_stream_over_server_sent_events() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let player = app.new_player().await;
+    let actor = app.create_actor(&player, &unique("Sse"), "MAGE").await;
+
+    let mut stream = reqwest::Client::new()
+        .post(app.supergraph.graphql_url())
+        .header("accept", "text/event-stream")
+        .bearer_auth(&player.access_token)
+        .json(&json!({
+            "query": "subscription($a: ID!) { actorUpdated(actorId: $a) { level owner { username } } }",
+            "variables": { "a": actor },
+        }))
+        .send()
+        .await
+        .expect("the router answers");
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/event-stream"));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    app.client
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": actor, "n": 100, "k": "sse-1" }),
+        )
+        .await
+        .data();
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !received.contains("\"level\":2") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("an event arrives in time")
+            .expect("the stream reads")
+            .expect("the stream stays open");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(received.contains("event: next"), "{received}");
+    assert!(received.contains("\"username\""), "{received}");
+    app.supergraph.stop().await.expect("stops cleanly");
+}
