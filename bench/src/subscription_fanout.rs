@@ -1,0 +1,273 @@
+//! Subscription fan-out, side by side in one run: N clients subscribe over
+//! `graphql-transport-ws` to one actor's `actorUpdated`, first directly at the chaos
+//! subgraph (baseline), then through the router with the same selection, then through
+//! the router adding `owner` (resolved from the users subgraph for every event). An admin changes the actor M times at a steady rate
+//! through the router; every client records when each change arrives. Reports the
+//! delivered ratio, publish-to-receive latency percentiles (from just before the
+//! mutation is sent, so they include the mutation itself), the router/direct latency
+//! ratio and the process's resident memory per subscriber (router and subgraphs share
+//! this process, and later phases reuse memory the allocator kept from earlier ones, so
+//! only the first phase's figure is a clean per-subscriber cost).
+//!
+//! ```sh
+//! cargo run --release -p chaos-bench --bin subscription-fanout -- --subscribers 1000 --messages 20 --rate 10
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::json;
+use subgraph_kit::testing::{GraphqlClient, WsClient};
+use tokio::sync::Mutex;
+
+/// Benchmark parameters.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Concurrent WebSocket subscribers.
+    #[arg(long, default_value_t = 200)]
+    subscribers: usize,
+    /// Changes published.
+    #[arg(long, default_value_t = 20)]
+    messages: usize,
+    /// Changes per second.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+}
+
+const GRANT: &str = "mutation($a: ID!, $k: String!) { grantExperience(actorId: $a, amount: 1, idempotencyKey: $k) { experienceAfter } }";
+const SUBSCRIPTION: &str =
+    "subscription($a: ID!) { actorUpdated(actorId: $a) { experience owner { username } } }";
+
+const DIRECT_SUBSCRIPTION: &str =
+    "subscription($a: ID!) { actorUpdated(actorId: $a) { experience } }";
+
+/// One measured pass against one endpoint.
+struct Phase<'a> {
+    url: &'a str,
+    query: &'a str,
+    token: &'a str,
+    admin_token: &'a str,
+    actor: &'a str,
+    client: &'a GraphqlClient,
+}
+
+/// What one pass measured.
+struct PhaseResult {
+    delivered: usize,
+    expected: usize,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+    connect: Duration,
+    rss_per_subscriber_kib: f64,
+}
+
+impl PhaseResult {
+    fn row(&self, args: &Args) -> String {
+        format!(
+            "{} | {} | {} | {}/{} ({:.2}%) | {:.1} ms | {:.1} ms | {:.1} ms | {:.2} s | {:.1} KiB",
+            args.subscribers,
+            args.messages,
+            args.rate,
+            self.delivered,
+            self.expected,
+            100.0 * self.delivered as f64 / self.expected.max(1) as f64,
+            self.p50.as_secs_f64() * 1e3,
+            self.p99.as_secs_f64() * 1e3,
+            self.max.as_secs_f64() * 1e3,
+            self.connect.as_secs_f64(),
+            self.rss_per_subscriber_kib,
+        )
+    }
+}
+
+impl Phase<'_> {
+    /// Subscribes, publishes `args.messages` changes whose experience values start at
+    /// `first_experience`, and collects every arrival.
+    async fn run(&self, args: &Args, first_experience: i64) -> anyhow::Result<PhaseResult> {
+        let rss_before = rss_kib();
+        let connect_started = Instant::now();
+        let mut clients = Vec::with_capacity(args.subscribers);
+        for i in 0..args.subscribers {
+            let mut ws = WsClient::connect(
+                self.url,
+                json!({ "Authorization": format!("Bearer {}", self.token) }),
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("subscriber {i}: {err}"))?;
+            ws.subscribe("s", self.query, json!({ "a": self.actor }))
+                .await;
+            clients.push(ws);
+        }
+        let connect = connect_started.elapsed();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let rss_per_subscriber_kib =
+            rss_kib().saturating_sub(rss_before) as f64 / args.subscribers.max(1) as f64;
+
+        // experience value → when the change was sent
+        let sent: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
+        let receivers: Vec<_> = clients
+            .into_iter()
+            .map(|mut ws| {
+                let sent = sent.clone();
+                let expected = args.messages;
+                tokio::spawn(async move {
+                    let mut latencies = Vec::with_capacity(expected);
+                    while latencies.len() < expected {
+                        let Some(message) = ws.next_message().await else {
+                            break;
+                        };
+                        let Some(experience) =
+                            message["payload"]["data"]["actorUpdated"]["experience"].as_i64()
+                        else {
+                            continue;
+                        };
+                        if let Some(at) = sent.lock().await.get(&experience) {
+                            latencies.push(at.elapsed());
+                        }
+                    }
+                    ws.complete("s").await;
+                    latencies
+                })
+            })
+            .collect();
+
+        let interval = Duration::from_secs_f64(1.0 / args.rate);
+        for n in 0..args.messages as i64 {
+            let experience = first_experience + n;
+            sent.lock().await.insert(experience, Instant::now());
+            let key = format!("bench-{experience}");
+            self.client
+                .as_user(
+                    self.admin_token,
+                    GRANT,
+                    json!({ "a": self.actor, "k": key }),
+                )
+                .await
+                .data();
+            tokio::time::sleep(interval).await;
+        }
+        let mut latencies = Vec::new();
+        for receiver in receivers {
+            latencies.extend(receiver.await?);
+        }
+        latencies.sort();
+        Ok(PhaseResult {
+            delivered: latencies.len(),
+            expected: args.subscribers * args.messages,
+            p50: percentile(&latencies, 0.5),
+            p99: percentile(&latencies, 0.99),
+            max: latencies.last().copied().unwrap_or_default(),
+            connect,
+            rss_per_subscriber_kib,
+        })
+    }
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    subgraph_kit::telemetry::init(subgraph_kit::telemetry::LogFormat::Pretty, "error");
+    let data = std::env::temp_dir().join(format!("chaos-bench-{}", uuid::Uuid::new_v4().simple()));
+    let config = chaos_supergraph::cli::embedded_config(&data)?;
+    let listeners = chaos_supergraph::supergraph::Listeners::bind("127.0.0.1", 0).await?;
+    let running = chaos_supergraph::supergraph::start(config, listeners).await?;
+    let client = GraphqlClient::new(running.graphql_url());
+
+    let login =
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }";
+    let admin = client
+        .anonymous(login, json!({ "u": "admin", "p": "chaos-admin" }))
+        .await;
+    let admin_token = admin.data()["login"]["accessToken"]
+        .as_str()
+        .expect("admin token")
+        .to_string();
+    let name = format!("bench{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    client
+        .anonymous(
+            "mutation($u: String!, $e: String!) { register(username: $u, email: $e, password: \"bench-password\") { id } }",
+            json!({ "u": name, "e": format!("{name}@bench.local") }),
+        )
+        .await
+        .data();
+    let player = client
+        .anonymous(login, json!({ "u": name, "p": "bench-password" }))
+        .await;
+    let token = player.data()["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let created = client
+        .as_user(
+            &token,
+            "mutation($n: String!) { createActor(name: $n, class: MAGE) { id } }",
+            json!({ "n": name }),
+        )
+        .await;
+    let actor = created.data()["createActor"]["id"]
+        .as_str()
+        .expect("actor")
+        .to_string();
+
+    let direct_url = format!("ws://{}/graphql", running.subgraphs["chaos"]);
+    let router_url = format!("ws://{}/graphql", running.router_addr());
+    let phases = [
+        ("chaos subgraph (direct)", direct_url, DIRECT_SUBSCRIPTION),
+        (
+            "router, same selection",
+            router_url.clone(),
+            DIRECT_SUBSCRIPTION,
+        ),
+        ("router, + owner from users", router_url, SUBSCRIPTION),
+    ];
+    println!("| target | subscribers | messages | rate/s | delivered | p50 | p99 | max | connect all | RSS per subscriber |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut p50s = Vec::new();
+    let mut next_experience = 1;
+    for (label, url, query) in phases {
+        let phase = Phase {
+            url: &url,
+            query,
+            token: &token,
+            admin_token: &admin_token,
+            actor: &actor,
+            client: &client,
+        };
+        let result = phase.run(&args, next_experience).await?;
+        next_experience += args.messages as i64;
+        p50s.push(result.p50);
+        println!("| {label} | {} |", result.row(&args));
+    }
+    if let [direct, router] = p50s[..] {
+        println!(
+            "\nrouter / direct p50 latency: {:.2}x",
+            router.as_secs_f64() / direct.as_secs_f64().max(1e-9)
+        );
+    }
+    running.stop().await?;
+    let _ = std::fs::remove_dir_all(data);
+    Ok(())
+}
