@@ -354,7 +354,15 @@ async fn actor_updates_stream_through_the_router_with_fields_from_other_subgraph
         next["payload"]["data"]["actorUpdated"]["experience"], 350,
         "{next}"
     );
-    ws.complete("live").await;
+    // Deleting the actor ends the subscription.
+    let delete = "mutation($a: ID!) { deleteActor(actorId: $a) }";
+    app.client
+        .as_user(&player.access_token, delete, json!({ "a": actor }))
+        .await
+        .data();
+    let end = ws.next_message().await.expect("the end arrives");
+    assert_eq!(end["type"], "complete", "{end}");
+    drop((ws, anonymous));
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
@@ -461,5 +469,6 @@ async fn actor_updates_also_stream_over_server_sent_events() {
     }
     assert!(received.contains("event: next"), "{received}");
     assert!(received.contains("\"username\""), "{received}");
+    drop(stream);
     app.supergraph.stop().await.expect("stops cleanly");
 }

@@ -1,9 +1,10 @@
 //! A player character.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
-/// An actor.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+/// An actor. Serializable so live updates can carry the row itself.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "actors")]
 pub struct Model {
     /// Actor id.

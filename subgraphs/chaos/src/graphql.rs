@@ -536,7 +536,7 @@ impl Mutation {
         let viewer = ctx.viewer()?;
         let actor =
             service::learn_skill(&deps(ctx).db, viewer, parse_id(&actor_id)?, &skill_id).await?;
-        announce_actor_change(ctx, actor.id).await;
+        announce_actor_change(ctx, actor.id, Some(&actor)).await;
         Ok(Actor(actor))
     }
 
@@ -544,7 +544,9 @@ impl Mutation {
     #[graphql(directive = authenticated::apply())]
     async fn delete_actor(&self, ctx: &Context<'_>, actor_id: ID) -> ApiResult<bool> {
         let viewer = ctx.viewer()?;
-        service::delete_actor(&deps(ctx).db, viewer, parse_id(&actor_id)?).await?;
+        let actor_id = parse_id(&actor_id)?;
+        service::delete_actor(&deps(ctx).db, viewer, actor_id).await?;
+        announce_actor_change(ctx, actor_id, None).await;
         Ok(true)
     }
 
@@ -567,8 +569,8 @@ impl Mutation {
             &idempotency_key,
         )
         .await?;
-        if !outcome.replayed {
-            announce_actor_change(ctx, outcome.grant.actor_id).await;
+        if let Some(actor) = &outcome.updated_actor {
+            announce_actor_change(ctx, actor.id, Some(actor)).await;
         }
         Ok(ExperienceGrant(outcome))
     }
@@ -579,12 +581,20 @@ fn actor_topic(actor_id: Uuid) -> String {
     format!("actor:{actor_id}")
 }
 
-/// Tells `actorUpdated` subscribers (on every replica) that an actor changed. The change
+/// Tells `actorUpdated` subscribers (on every replica) that an actor changed, carrying
+/// the committed row (`None`: deleted) so no subscriber has to load it again. The change
 /// is already committed, so a fan-out failure is logged, not returned.
-async fn announce_actor_change(ctx: &Context<'_>, actor_id: Uuid) {
+async fn announce_actor_change(ctx: &Context<'_>, actor_id: Uuid, actor: Option<&actor::Model>) {
+    let message = match serde_json::to_string(&actor) {
+        Ok(message) => message,
+        Err(err) => {
+            tracing::error!(%actor_id, cause = %err, "actor change not serializable");
+            return;
+        }
+    };
     if let Err(err) = deps(ctx)
         .pubsub
-        .publish(&actor_topic(actor_id), actor_id.to_string())
+        .publish(&actor_topic(actor_id), message)
         .await
     {
         tracing::warn!(%actor_id, cause = %err, "actor change not announced to live subscribers");
@@ -606,26 +616,25 @@ impl Subscription {
     ) -> Result<impl Stream<Item = ApiResult<Actor>>, ApiError> {
         ctx.viewer()?;
         let actor_id = parse_id(&actor_id)?;
-        let db = deps(ctx).db.clone();
-        if service::actors_by_ids(&db, &[actor_id]).await?.is_empty() {
+        // Subscribe before checking, so a change committed in between is not missed.
+        let changes = deps(ctx).pubsub.subscribe(&actor_topic(actor_id));
+        if service::actors_by_ids(&deps(ctx).db, &[actor_id])
+            .await?
+            .is_empty()
+        {
             return Err(KitError::NotFound("actor").into());
         }
-        let changes = deps(ctx).pubsub.subscribe(&actor_topic(actor_id));
         Ok(changes
-            .then(move |_| {
-                let db = db.clone();
-                async move {
-                    service::actors_by_ids(&db, &[actor_id])
-                        .await
-                        .map(|mut found| found.remove(&actor_id))
+            // Each message carries the committed row; `null` means deleted, which ends
+            // the stream. An unreadable message is skipped (and logged).
+            .filter_map(move |message| {
+                let decoded = serde_json::from_str::<Option<actor::Model>>(&message);
+                if let Err(err) = &decoded {
+                    tracing::warn!(%actor_id, cause = %err, "unreadable live actor update skipped");
                 }
+                std::future::ready(decoded.ok())
             })
-            // A failed load ends the stream with the error; a deleted actor ends it quietly.
-            .take_while(|loaded| std::future::ready(!matches!(loaded, Ok(None))))
-            .map(|loaded| {
-                loaded
-                    .map(|actor| Actor(actor.expect("take_while stops at None")))
-                    .map_err(Into::into)
-            }))
+            .take_while(|actor| std::future::ready(actor.is_some()))
+            .filter_map(|actor| std::future::ready(actor.map(|actor| Ok(Actor(actor))))))
     }
 }

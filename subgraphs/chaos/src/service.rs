@@ -252,6 +252,8 @@ pub struct GrantOutcome {
     pub grant: experience_grant::Model,
     /// Whether this call replayed an earlier grant with the same key.
     pub replayed: bool,
+    /// The actor as this grant left it (first-time grants only).
+    pub updated_actor: Option<actor::Model>,
 }
 
 /// Grants experience (admins only), applying level-ups. Level-ups refill HP and MP.
@@ -317,7 +319,7 @@ pub async fn grant_experience(
     update.mp = Set(mp.stored().0);
     update.stamina = Set(stamina.stored().0);
     update.resources_updated_at_ms = Set(now);
-    update.update(&txn).await?;
+    let updated_actor = update.update(&txn).await?;
     let grant = experience_grant::ActiveModel {
         idempotency_key: Set(key.to_string()),
         actor_id: Set(actor.id),
@@ -349,6 +351,7 @@ pub async fn grant_experience(
             Ok(GrantOutcome {
                 grant,
                 replayed: false,
+                updated_actor: Some(updated_actor),
             })
         }
         // A concurrent call with the same key won; drop ours and answer with theirs.
@@ -376,6 +379,7 @@ async fn replay(
             Ok(Some(GrantOutcome {
                 grant,
                 replayed: true,
+                updated_actor: None,
             }))
         }
         Some(_) => Err(ChaosError::IdempotencyKeyReused),
