@@ -13,6 +13,15 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chaos-target}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# cargo-nextest (one process per test, per-test timings) when installed, else cargo test.
+run_tests() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --release --no-tests=pass "$@"
+  else
+    cargo test --release "$@"
+  fi
+}
+
 step "formatting"
 cargo fmt --all --check
 
@@ -25,7 +34,7 @@ if [ ! -d composer/node_modules/@apollo/composition ]; then
 fi
 
 step "all tests on SQLite"
-cargo test --release --workspace --all-targets
+run_tests --workspace --all-targets
 
 step "real engines: PostgreSQL, Redis, Kafka protocol (Tansu)"
 export CHAOS_TEST_POSTGRES_URL CHAOS_TEST_REDIS_URL CHAOS_TEST_KAFKA_BOOTSTRAP
@@ -35,9 +44,9 @@ CHAOS_TEST_KAFKA_BOOTSTRAP=$(scripts/kafka.sh)
 echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL  Kafka: $CHAOS_TEST_KAFKA_BOOTSTRAP"
 
 step "kit on the real engines (bus contract on Kafka, outbox on PostgreSQL, fan-out across Redis replicas)"
-cargo test --release -p subgraph-kit --lib
+run_tests -p subgraph-kit --lib
 
 step "end-to-end tests on the real engines"
-cargo test --release --test e2e
+run_tests --test e2e
 
 step "all tests passed"

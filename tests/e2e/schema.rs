@@ -90,6 +90,8 @@ async fn router_serves_graphiql_health_and_the_composed_schema() {
         fields.contains(&"username".to_string()) && fields.contains(&"actors".to_string()),
         "{fields:?}"
     );
+    // An idle keep-alive connection would hold the graceful stop open.
+    drop(http);
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
