@@ -30,7 +30,7 @@ pub mod secret;
 pub mod server;
 pub mod settings;
 pub mod telemetry;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use auth::{ContextAuthExt, Viewer};

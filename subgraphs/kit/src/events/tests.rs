@@ -74,37 +74,8 @@ async fn kafka_bus_keeps_order_positions_and_groups() {
 }
 
 async fn events_db() -> DatabaseConnection {
-    let url = match std::env::var("CHAOS_TEST_POSTGRES_URL") {
-        Ok(admin) => {
-            let name = format!("chaos_test_events_{}", Uuid::new_v4().simple());
-            let server = sea_orm::Database::connect(admin.as_str())
-                .await
-                .expect("connects to PostgreSQL");
-            sea_orm::ConnectionTrait::execute_unprepared(
-                &server,
-                &format!("CREATE DATABASE {name}"),
-            )
-            .await
-            .expect("creates");
-            format!(
-                "{}/{name}",
-                admin
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .unwrap_or(&admin)
-            )
-        }
-        Err(_) => format!(
-            "sqlite://{}/chaos-tests/events-{}.db",
-            std::env::temp_dir().display(),
-            Uuid::new_v4().simple()
-        ),
-    };
-    let settings = crate::settings::DatabaseSettings {
-        url: crate::secret::Secret::new(url),
-        max_connections: 5,
-    };
-    crate::db::connect_and_migrate::<migrations::events::Migrator>(&settings)
+    let database = crate::testing::TestDatabase::create("events").await;
+    crate::db::connect_and_migrate::<migrations::events::Migrator>(&database.settings)
         .await
         .expect("migrates")
 }
