@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use subgraph_kit::error::ApiError;
 use subgraph_kit::pubsub::PubSub;
 use subgraph_kit::sdl::authenticated;
-use subgraph_kit::{ApiResult, ContextAuthExt, KitError};
+use subgraph_kit::{parse_id, ApiResult, ContextAuthExt, KitError};
 use uuid::Uuid;
 
 use entities::chaos::{actor, actor_skill, equipment_slot, skill_definition};
@@ -57,11 +57,6 @@ fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a DataLoa
 
 fn load_failed(err: LoadError) -> KitError {
     KitError::Internal(err.to_string())
-}
-
-fn parse_id(id: &ID) -> Result<Uuid, KitError> {
-    id.parse::<Uuid>()
-        .map_err(|_| KitError::BadUserInput(format!("`{}` is not a valid id", id.as_str())))
 }
 
 /// A playable class.

@@ -18,31 +18,27 @@ pub type LoadError = Arc<KitError>;
 
 /// Adds fresh loaders to a request's (or WebSocket connection's) data.
 pub fn attach(data: &mut async_graphql::Data, db: &DatabaseConnection) {
-    let handle = |db: &DatabaseConnection| Db(db.clone());
-    data.insert(DataLoader::new(ActorsById(handle(db)), tokio::spawn));
-    data.insert(DataLoader::new(ActorsByUser(handle(db)), tokio::spawn));
-    data.insert(DataLoader::new(SkillsByActor(handle(db)), tokio::spawn));
-    data.insert(DataLoader::new(EquipmentByActor(handle(db)), tokio::spawn));
+    data.insert(DataLoader::new(ActorsById(db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(ActorsByUser(db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(SkillsByActor(db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(EquipmentByActor(db.clone()), tokio::spawn));
 }
 
-/// A connection handle shared by the loaders.
-pub struct Db(DatabaseConnection);
-
 /// Actors by id.
-pub struct ActorsById(pub Db);
+pub struct ActorsById(DatabaseConnection);
 /// Actors of each user.
-pub struct ActorsByUser(pub Db);
+pub struct ActorsByUser(DatabaseConnection);
 /// Learned skills of each actor.
-pub struct SkillsByActor(pub Db);
+pub struct SkillsByActor(DatabaseConnection);
 /// Equipment of each actor.
-pub struct EquipmentByActor(pub Db);
+pub struct EquipmentByActor(DatabaseConnection);
 
 impl Loader<Uuid> for ActorsById {
     type Value = actor::Model;
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::actors_by_ids(&self.0 .0, keys)
+        service::actors_by_ids(&self.0, keys)
             .await
             .map_err(Arc::new)
     }
@@ -53,7 +49,7 @@ impl Loader<Uuid> for ActorsByUser {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::actors_by_user_ids(&self.0 .0, keys)
+        service::actors_by_user_ids(&self.0, keys)
             .await
             .map_err(Arc::new)
     }
@@ -64,7 +60,7 @@ impl Loader<Uuid> for SkillsByActor {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::skills_by_actor_ids(&self.0 .0, keys)
+        service::skills_by_actor_ids(&self.0, keys)
             .await
             .map_err(Arc::new)
     }
@@ -75,7 +71,7 @@ impl Loader<Uuid> for EquipmentByActor {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::equipment_by_actor_ids(&self.0 .0, keys)
+        service::equipment_by_actor_ids(&self.0, keys)
             .await
             .map_err(Arc::new)
     }

@@ -433,7 +433,12 @@ pub async fn skills_by_actor_ids(
         .order_by_asc(actor_skill::Column::SkillId)
         .all(db)
         .await?;
-    let definitions: HashMap<String, skill_definition::Model> = skill_catalogue(db, None)
+    // Only the definitions these actors know, not the whole catalogue.
+    let learned_ids: std::collections::HashSet<&str> =
+        rows.iter().map(|row| row.skill_id.as_str()).collect();
+    let definitions: HashMap<String, skill_definition::Model> = skill_definition::Entity::find()
+        .filter(skill_definition::Column::Id.is_in(learned_ids))
+        .all(db)
         .await?
         .into_iter()
         .map(|skill| (skill.id.clone(), skill))

@@ -35,3 +35,9 @@ pub mod testing;
 
 pub use auth::{ContextAuthExt, Viewer};
 pub use error::{ApiResult, ErrorCode, KitError};
+
+/// Parses a GraphQL `ID` holding a UUID; anything else is `BAD_USER_INPUT`.
+pub fn parse_id(id: &async_graphql::ID) -> Result<uuid::Uuid, KitError> {
+    id.parse::<uuid::Uuid>()
+        .map_err(|_| KitError::BadUserInput(format!("`{}` is not a valid id", id.as_str())))
+}

@@ -118,11 +118,6 @@ impl GraphqlClient {
     pub async fn as_user(&self, token: &str, query: &str, variables: Value) -> GraphqlResponse {
         self.request(query, variables, Some(token)).await
     }
-
-    /// The endpoint URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
 }
 
 /// A `graphql-transport-ws` client connection.
@@ -236,10 +231,5 @@ impl TestDatabase {
                 max_connections: 5,
             },
         }
-    }
-
-    /// Whether tests run on PostgreSQL.
-    pub fn is_postgres(&self) -> bool {
-        self.settings.url.expose().starts_with("postgres")
     }
 }

@@ -11,8 +11,7 @@ use subgraph_kit::auth::SCOPE_ADMIN;
 use subgraph_kit::pagination::{Cursor, PageLimits};
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::server::ClientIp;
-use subgraph_kit::{ApiResult, ContextAuthExt, KitError};
-use uuid::Uuid;
+use subgraph_kit::{parse_id, ApiResult, ContextAuthExt, KitError};
 
 use entities::users::user;
 
@@ -49,11 +48,6 @@ const USER_PAGES: PageLimits = PageLimits {
 
 fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {
     ctx.data_unchecked::<Deps>()
-}
-
-fn parse_id(id: &ID) -> Result<Uuid, KitError> {
-    id.parse::<Uuid>()
-        .map_err(|_| KitError::BadUserInput(format!("`{}` is not a valid id", id.as_str())))
 }
 
 /// A registered account.
