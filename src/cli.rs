@@ -1,18 +1,22 @@
 //! The `chaos` command line.
 //!
-//! - `chaos` (no subcommand): the embedded default: router on 127.0.0.1:4000, users on
-//!   4001, chaos on 4002, SQLite files under `./data`, demo content seeded.
-//! - `chaos router | users | chaos`: one service per process, configured by file and
-//!   environment, for separate deployments against PostgreSQL.
+//! - `chaos` (no subcommand): the embedded default: router on 127.0.0.1:4000, the
+//!   subgraphs on 4001.. (users, chaos, chat, guild, notifications), SQLite files under
+//!   `./data`, demo content seeded.
+//! - `chaos router | users | chaos | chat | guild | notifications`: one service per
+//!   process, configured by file and environment, for separate deployments.
 //! - `chaos export-schema`: writes `schema/subgraphs/*.graphql`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chaos_subgraph::ChaosSettings;
+use chat_subgraph::ChatSettings;
 use clap::{Parser, Subcommand};
 use subgraph_kit::secret::Secret;
-use subgraph_kit::settings::{AuthSettings, DatabaseSettings, ServerSettings};
+use guild_subgraph::GuildSettings;
+use notifications_subgraph::NotificationsSettings;
+use subgraph_kit::settings::{AuthSettings, DatabaseSettings, PeerSettings, ServerSettings};
 use subgraph_kit::telemetry::{self, LogFormat};
 use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
@@ -37,7 +41,7 @@ enum Command {
         /// Folder for the SQLite files and the signing key.
         #[arg(long, default_value = "data", env = "CHAOS_DATA_DIR")]
         data_dir: PathBuf,
-        /// Router port; the subgraphs take the next two.
+        /// Router port; the subgraphs take the next five.
         #[arg(long, default_value_t = 4000, env = "CHAOS_PORT")]
         port: u16,
     },
@@ -59,6 +63,25 @@ enum Command {
     },
     /// The chaos subgraph alone (`CHAOS_CHAOS__…` variables override the file).
     Chaos {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The chat subgraph alone (`CHAOS_CHAT__…` variables override the file).
+    Chat {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The guild subgraph alone (`CHAOS_GUILD__…` variables override the file).
+    Guild {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The notifications subgraph alone (`CHAOS_NOTIFICATIONS__…` variables override
+    /// the file).
+    Notifications {
         /// Settings file (YAML).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -97,6 +120,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             chaos_subgraph::run(listener, settings, shutdown_signal()).await
         }
+        Command::Chat { config } => {
+            let settings: ChatSettings = subgraph_kit::settings::load("chat", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            chat_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Guild { config } => {
+            let settings: GuildSettings = subgraph_kit::settings::load("guild", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            guild_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Notifications { config } => {
+            let settings: NotificationsSettings =
+                subgraph_kit::settings::load("notifications", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            notifications_subgraph::run(listener, settings, shutdown_signal()).await
+        }
         Command::ExportSchema { out } => {
             for name in crate::schema_export::write_subgraph_sdls(&out)? {
                 println!("updated {}", out.join(format!("{name}.graphql")).display());
@@ -133,22 +172,56 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
             password: Secret::new(admin_password),
         }),
     };
+    // Set by `supergraph::start` to the services it starts.
+    let auth = AuthSettings {
+        issuer: subgraph_kit::settings::default_issuer(),
+        audience: subgraph_kit::settings::default_audience(),
+        jwks_url: String::new(),
+    };
+    let peers = PeerSettings {
+        chaos_url: String::new(),
+    };
+    // One process: in-process fan-out and bus reach everyone (`live` and `events`
+    // stay at their defaults).
     let chaos = ChaosSettings {
-        server: placeholder_listen,
+        server: placeholder_listen.clone(),
         database: sqlite("chaos"),
-        auth: AuthSettings {
-            issuer: subgraph_kit::settings::default_issuer(),
-            audience: subgraph_kit::settings::default_audience(),
-            jwks_url: String::new(),
-        },
+        auth: auth.clone(),
         rules: Default::default(),
-        // One process: in-process fan-out and bus reach everyone.
+        live: Default::default(),
+        events: Default::default(),
+    };
+    let chat = ChatSettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("chat"),
+        auth: auth.clone(),
+        peers: peers.clone(),
+        rules: Default::default(),
+        live: Default::default(),
+        events: Default::default(),
+    };
+    let guild = GuildSettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("guild"),
+        auth: auth.clone(),
+        peers,
+        rules: Default::default(),
+        live: Default::default(),
+        events: Default::default(),
+    };
+    let notifications = NotificationsSettings {
+        server: placeholder_listen,
+        database: sqlite("notifications"),
+        auth,
         live: Default::default(),
         events: Default::default(),
     };
     Ok(SupergraphConfig {
         users,
         chaos,
+        chat,
+        guild,
+        notifications,
         signing_keys: Arc::new(SigningKeys::load_or_generate(Some(&key_path))?),
         bus: Arc::new(subgraph_kit::events::InProcessBus::default()),
         router_config: PathBuf::from("router/router.config.yaml"),
@@ -233,6 +306,21 @@ mod tests {
                 .expect("chaos.yaml parses");
         assert_eq!(chaos.rules.max_actors_per_user, 5);
         assert!(chaos.auth.jwks_url.ends_with("/.well-known/jwks.json"));
+        let chat: ChatSettings =
+            subgraph_kit::settings::load("chat", Some(Path::new("deploy/config/chat.yaml")))
+                .expect("chat.yaml parses");
+        assert_eq!(chat.rules.rate_limit_messages, 5);
+        assert!(chat.peers.chaos_url.ends_with("/graphql"));
+        let guild: GuildSettings =
+            subgraph_kit::settings::load("guild", Some(Path::new("deploy/config/guild.yaml")))
+                .expect("guild.yaml parses");
+        assert_eq!(guild.rules.member_limit, 50);
+        let notifications: NotificationsSettings = subgraph_kit::settings::load(
+            "notifications",
+            Some(Path::new("deploy/config/notifications.yaml")),
+        )
+        .expect("notifications.yaml parses");
+        assert!(notifications.live.redis_url().is_some());
     }
 
     #[test]

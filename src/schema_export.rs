@@ -10,6 +10,12 @@ pub fn subgraph_sdls() -> Vec<(&'static str, String)> {
     vec![
         ("users", federated_sdl(&users_subgraph::schema(None))),
         ("chaos", federated_sdl(&chaos_subgraph::schema(None))),
+        ("chat", federated_sdl(&chat_subgraph::schema(None))),
+        ("guild", federated_sdl(&guild_subgraph::schema(None))),
+        (
+            "notifications",
+            federated_sdl(&notifications_subgraph::schema(None)),
+        ),
     ]
 }
 

@@ -1,5 +1,5 @@
-//! The whole supergraph in one process: users and chaos subgraphs on their listeners,
-//! then the router pointed at them. Used by `cargo run --release` and by the tests.
+//! The whole supergraph in one process: every subgraph on its listener, then the router
+//! pointed at them. Used by `cargo run --release` and by the tests.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -8,9 +8,12 @@ use std::sync::Arc;
 
 use chaos_router::{RouterOverrides, RunningRouter};
 use chaos_subgraph::ChaosSettings;
+use chat_subgraph::ChatSettings;
+use guild_subgraph::GuildSettings;
+use notifications_subgraph::NotificationsSettings;
 use subgraph_kit::auth::JwtVerifier;
-use subgraph_kit::events::outbox::RelayHandle;
 use subgraph_kit::events::EventBus;
+use subgraph_kit::server::ServiceApp;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use users_subgraph::{SigningKeys, UsersSettings};
@@ -18,12 +21,23 @@ use users_subgraph::{SigningKeys, UsersSettings};
 /// How long the router may take to load the supergraph at start.
 const ROUTER_READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// What to start.
+/// The subgraphs, in port order: the router takes the base port, subgraph `i` the base
+/// port + `i + 1`.
+pub const SUBGRAPHS: [&str; 5] = ["users", "chaos", "chat", "guild", "notifications"];
+
+/// What to start. Each service's `server.listen` is ignored (listeners are injected),
+/// and its JWKS and peer URLs are pointed at the other services started here.
 pub struct SupergraphConfig {
-    /// Users subgraph settings (its `server.listen` is ignored: the listener is injected).
+    /// Users subgraph settings.
     pub users: UsersSettings,
-    /// Chaos subgraph settings (`server.listen` and `auth.jwks_url` are set here).
+    /// Chaos subgraph settings.
     pub chaos: ChaosSettings,
+    /// Chat subgraph settings.
+    pub chat: ChatSettings,
+    /// Guild subgraph settings.
+    pub guild: GuildSettings,
+    /// Notifications subgraph settings.
+    pub notifications: NotificationsSettings,
     /// The users signing key.
     pub signing_keys: Arc<SigningKeys>,
     /// The domain event bus shared by the services.
@@ -38,30 +52,32 @@ pub struct SupergraphConfig {
 pub struct Listeners {
     /// The router's (clients connect here).
     pub router: std::net::TcpListener,
-    /// The users subgraph's.
-    pub users: tokio::net::TcpListener,
-    /// The chaos subgraph's.
-    pub chaos: tokio::net::TcpListener,
+    /// Each subgraph's, by name.
+    pub subgraphs: BTreeMap<&'static str, tokio::net::TcpListener>,
 }
 
 impl Listeners {
-    /// Binds every part on `host`, the router on `router_port` and the subgraphs on
-    /// `router_port + 1`, `+ 2` (port 0: any free ports).
+    /// Binds every part on `host`: the router on `router_port`, the subgraphs on the
+    /// ports after it in [`SUBGRAPHS`] order (port 0: any free ports).
     pub async fn bind(host: &str, router_port: u16) -> std::io::Result<Self> {
-        let next = |offset: u16| {
-            if router_port == 0 {
+        let router = std::net::TcpListener::bind((host, router_port))?;
+        router.set_nonblocking(true)?;
+        let mut subgraphs = BTreeMap::new();
+        for (offset, name) in (1..).zip(SUBGRAPHS) {
+            let port = if router_port == 0 {
                 0
             } else {
                 router_port + offset
-            }
-        };
-        let router = std::net::TcpListener::bind((host, router_port))?;
-        router.set_nonblocking(true)?;
-        Ok(Self {
-            router,
-            users: tokio::net::TcpListener::bind((host, next(1))).await?,
-            chaos: tokio::net::TcpListener::bind((host, next(2))).await?,
-        })
+            };
+            subgraphs.insert(name, tokio::net::TcpListener::bind((host, port)).await?);
+        }
+        Ok(Self { router, subgraphs })
+    }
+
+    fn take(&mut self, name: &str) -> anyhow::Result<tokio::net::TcpListener> {
+        self.subgraphs
+            .remove(name)
+            .ok_or_else(|| anyhow::anyhow!("no listener for subgraph {name}"))
     }
 }
 
@@ -72,7 +88,6 @@ pub struct RunningSupergraph {
     pub subgraphs: BTreeMap<&'static str, SocketAddr>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
-    relays: Vec<RelayHandle>,
 }
 
 impl RunningSupergraph {
@@ -86,16 +101,14 @@ impl RunningSupergraph {
         format!("http://{}/graphql", self.router_addr())
     }
 
-    /// Stops the router, then the subgraphs, letting in-flight requests finish.
+    /// Stops the router, then the subgraphs (letting in-flight requests finish) and
+    /// their background work.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.router.stop().await;
         // Receivers live as long as the subgraph tasks; a send error means they ended.
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             task.await??;
-        }
-        for relay in self.relays {
-            relay.stop().await;
         }
         Ok(())
     }
@@ -104,41 +117,77 @@ impl RunningSupergraph {
 /// Starts the subgraphs, then the router in front of them.
 pub async fn start(
     config: SupergraphConfig,
-    listeners: Listeners,
+    mut listeners: Listeners,
 ) -> anyhow::Result<RunningSupergraph> {
-    let users_addr = listeners.users.local_addr()?;
-    let chaos_addr = listeners.chaos.local_addr()?;
-    let jwks_url = format!("http://{users_addr}{}", users_subgraph::JWKS_PATH);
-    let (shutdown, stopped) = watch::channel(false);
-    let until_stopped = |mut stopped: watch::Receiver<bool>| async move {
-        // Either the flag flips or the sender is gone: both mean stop.
-        let _ = stopped.wait_for(|stop| *stop).await;
-    };
+    let addrs: BTreeMap<&'static str, SocketAddr> = listeners
+        .subgraphs
+        .iter()
+        .map(|(name, listener)| Ok((*name, listener.local_addr()?)))
+        .collect::<std::io::Result<_>>()?;
+    let url = |name: &str| format!("http://{}/graphql", addrs[name]);
+    let jwks_url = format!("http://{}{}", addrs["users"], users_subgraph::JWKS_PATH);
+    let chaos_url = url("chaos");
 
-    let users_app = users_subgraph::app(config.users, config.signing_keys).await?;
-    let mut chaos_settings = config.chaos;
-    chaos_settings.auth.jwks_url = jwks_url.clone();
-    let verifier = JwtVerifier::remote(&chaos_settings.auth);
-    let chaos = chaos_subgraph::app(chaos_settings, verifier, config.bus).await?;
-    let chaos_app = chaos.router;
+    let mut chaos = config.chaos;
+    chaos.auth.jwks_url = jwks_url.clone();
+    let mut chat = config.chat;
+    chat.auth.jwks_url = jwks_url.clone();
+    chat.peers.chaos_url = chaos_url.clone();
+    let mut guild = config.guild;
+    guild.auth.jwks_url = jwks_url.clone();
+    guild.peers.chaos_url = chaos_url;
+    let mut notifications = config.notifications;
+    notifications.auth.jwks_url = jwks_url.clone();
+    // One verifier (one JWKS cache) for every service in this process.
+    let verifier = JwtVerifier::remote(&chaos.auth);
+    let bus = config.bus;
 
-    let tasks = vec![
-        tokio::spawn({
-            let stop = until_stopped(stopped.clone());
-            async move { Ok(subgraph_kit::server::serve(listeners.users, users_app, stop).await?) }
-        }),
-        tokio::spawn({
-            let stop = until_stopped(stopped.clone());
-            async move { Ok(subgraph_kit::server::serve(listeners.chaos, chaos_app, stop).await?) }
-        }),
+    let apps: Vec<(&'static str, ServiceApp)> = vec![
+        (
+            "users",
+            ServiceApp {
+                router: users_subgraph::app(config.users, config.signing_keys).await?,
+                background: Vec::new(),
+            },
+        ),
+        (
+            "chaos",
+            chaos_subgraph::app(chaos, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "chat",
+            chat_subgraph::app(chat, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "guild",
+            guild_subgraph::app(guild, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "notifications",
+            notifications_subgraph::app(notifications, verifier, bus).await?,
+        ),
     ];
+
+    let (shutdown, stopped) = watch::channel(false);
+    let mut tasks = Vec::with_capacity(apps.len());
+    for (name, app) in apps {
+        let listener = listeners.take(name)?;
+        let mut stopped = stopped.clone();
+        tasks.push(tokio::spawn(async move {
+            // Either the flag flips or the sender is gone: both mean stop.
+            let stop = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            Ok(app.serve(listener, stop).await?)
+        }));
+    }
 
     let overrides = RouterOverrides {
         supergraph_path: Some(config.supergraph),
-        subgraph_urls: BTreeMap::from([
-            ("users".to_string(), format!("http://{users_addr}/graphql")),
-            ("chaos".to_string(), format!("http://{chaos_addr}/graphql")),
-        ]),
+        subgraph_urls: SUBGRAPHS
+            .iter()
+            .map(|name| (name.to_string(), url(name)))
+            .collect(),
         jwks_url: Some(jwks_url),
     };
     let router_config = chaos_router::load_config(&config.router_config, &overrides)?;
@@ -146,9 +195,8 @@ pub async fn start(
     router.wait_until_ready(ROUTER_READY_TIMEOUT).await?;
     Ok(RunningSupergraph {
         router,
-        subgraphs: BTreeMap::from([("users", users_addr), ("chaos", chaos_addr)]),
+        subgraphs: addrs,
         shutdown,
         tasks,
-        relays: vec![chaos.relay],
     })
 }

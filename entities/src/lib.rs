@@ -3,4 +3,7 @@
 //! GraphQL entities or events.
 
 pub mod chaos;
+pub mod chat;
+pub mod guild;
+pub mod notifications;
 pub mod users;

@@ -3,7 +3,11 @@
 //! services can share one database server, or even one database, without colliding.
 
 pub mod chaos;
+pub mod chat;
+mod columns;
 pub mod events;
+pub mod guild;
+pub mod notifications;
 pub mod users;
 
 pub use sea_orm_migration::MigratorTrait;

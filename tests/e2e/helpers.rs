@@ -3,13 +3,18 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chaos_subgraph::settings::{LiveSettings, RuleSettings};
+use chaos_subgraph::settings::RuleSettings;
 use chaos_subgraph::ChaosSettings;
+use chat_subgraph::settings::ChatRules;
+use chat_subgraph::ChatSettings;
+use guild_subgraph::settings::GuildRules;
+use guild_subgraph::GuildSettings;
+use notifications_subgraph::NotificationsSettings;
 use chaos_supergraph::supergraph::{self, Listeners, RunningSupergraph, SupergraphConfig};
 use serde_json::{json, Value};
 use subgraph_kit::auth::AccessClaims;
 use subgraph_kit::secret::Secret;
-use subgraph_kit::settings::{AuthSettings, ServerSettings};
+use subgraph_kit::settings::{AuthSettings, LiveSettings, PeerSettings, ServerSettings};
 use subgraph_kit::testing::{GraphqlClient, TestDatabase};
 use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
@@ -23,6 +28,10 @@ pub const MAX_ACCOUNT_FAILURES: i32 = 3;
 pub const MAX_IP_FAILURES: i32 = 6;
 /// Actors per account in tests.
 pub const MAX_ACTORS: i32 = 3;
+/// Members per guild in tests.
+pub const GUILD_MEMBER_LIMIT: i32 = 3;
+/// Chat messages per player per window in tests.
+pub const CHAT_RATE_LIMIT: u64 = 5;
 
 /// A running supergraph and a client for its router.
 pub struct TestApp {
@@ -44,7 +53,7 @@ fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
-/// Starts users, chaos and the router on random ports with fresh databases.
+/// Starts every subgraph and the router on random ports with fresh databases.
 pub async fn spawn_app() -> TestApp {
     subgraph_kit::telemetry::init(subgraph_kit::telemetry::LogFormat::Pretty, "warn");
     let keys = Arc::new(SigningKeys::generate().expect("generates a key"));
@@ -66,21 +75,60 @@ pub async fn spawn_app() -> TestApp {
             password: Secret::new(ADMIN_PASSWORD.into()),
         }),
     };
+    // The JWKS and peer URLs are set by `supergraph::start`.
+    let auth = AuthSettings {
+        issuer: "chaos-users".into(),
+        audience: "chaos".into(),
+        jwks_url: String::new(),
+    };
+    let peers = PeerSettings {
+        chaos_url: String::new(),
+    };
+    // Redis fan-out when the test command runs Redis; the bus is handed over below,
+    // shared with the test.
+    let live = LiveSettings {
+        redis_url: std::env::var("CHAOS_TEST_REDIS_URL").ok().map(Secret::new),
+    };
     let chaos = ChaosSettings {
-        server: listen,
+        server: listen.clone(),
         database: TestDatabase::create("chaos").await.settings,
-        auth: AuthSettings {
-            issuer: "chaos-users".into(),
-            audience: "chaos".into(),
-            jwks_url: String::new(),
-        },
+        auth: auth.clone(),
         rules: RuleSettings {
             max_actors_per_user: MAX_ACTORS,
         },
-        live: LiveSettings {
-            redis_url: std::env::var("CHAOS_TEST_REDIS_URL").ok().map(Secret::new),
+        live: live.clone(),
+        events: Default::default(),
+    };
+    let chat = ChatSettings {
+        server: listen.clone(),
+        database: TestDatabase::create("chat").await.settings,
+        auth: auth.clone(),
+        peers: peers.clone(),
+        rules: ChatRules {
+            rate_limit_messages: CHAT_RATE_LIMIT,
+            rate_limit_window_secs: 60,
+            ..ChatRules::default()
         },
-        // The bus is handed over below, shared with the test.
+        live: live.clone(),
+        events: Default::default(),
+    };
+    let guild = GuildSettings {
+        server: listen.clone(),
+        database: TestDatabase::create("guild").await.settings,
+        auth: auth.clone(),
+        peers,
+        rules: GuildRules {
+            member_limit: GUILD_MEMBER_LIMIT,
+            ..GuildRules::default()
+        },
+        live: live.clone(),
+        events: Default::default(),
+    };
+    let notifications = NotificationsSettings {
+        server: listen,
+        database: TestDatabase::create("notifications").await.settings,
+        auth,
+        live,
         events: Default::default(),
     };
     let kafka = std::env::var("CHAOS_TEST_KAFKA_BOOTSTRAP").ok();
@@ -88,6 +136,9 @@ pub async fn spawn_app() -> TestApp {
     let config = SupergraphConfig {
         users,
         chaos,
+        chat,
+        guild,
+        notifications,
         signing_keys: keys.clone(),
         bus: bus.clone(),
         router_config: repo_path("router/router.config.yaml"),

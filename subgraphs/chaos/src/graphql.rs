@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use actor_core::{total_experience_for_level, Class, MAX_LEVEL};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, Schema, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
+use subgraph_kit::dataloader::{load_failed, loader};
 use subgraph_kit::error::ApiError;
+use subgraph_kit::events::outbox::OutboxSignal;
 use subgraph_kit::pubsub::PubSub;
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::{parse_id, ApiResult, ContextAuthExt, KitError};
@@ -17,7 +18,7 @@ use uuid::Uuid;
 
 use entities::chaos::{actor, actor_skill, equipment_slot, skill_definition};
 
-use crate::loaders::{ActorsById, ActorsByUser, EquipmentByActor, LoadError, SkillsByActor};
+use crate::loaders::{ActorsById, ActorsByUser, EquipmentByActor, SkillsByActor};
 use crate::service::{self, now_ms};
 use crate::settings::ChaosSettings;
 
@@ -30,6 +31,8 @@ pub struct Deps {
     pub db: DatabaseConnection,
     /// Live fan-out of actor changes.
     pub pubsub: Arc<dyn PubSub>,
+    /// Wakes the outbox relay after a command commits events.
+    pub outbox: OutboxSignal,
     /// Service settings.
     pub settings: Arc<ChaosSettings>,
 }
@@ -47,16 +50,6 @@ pub fn schema(deps: Option<Deps>) -> ChaosSchema {
 
 fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {
     ctx.data_unchecked::<Deps>()
-}
-
-fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a DataLoader<T>, KitError> {
-    // Every entry point (HTTP and WebSocket) attaches the loaders; a miss is a wiring bug.
-    ctx.data::<DataLoader<T>>()
-        .map_err(|_| KitError::Internal("data loader missing from request data".to_string()))
-}
-
-fn load_failed(err: LoadError) -> KitError {
-    KitError::Internal(err.to_string())
 }
 
 /// A playable class.
@@ -463,6 +456,13 @@ impl Query {
             .map(Actor))
     }
 
+    /// An actor by name (case-insensitive).
+    async fn actor_by_name(&self, ctx: &Context<'_>, name: String) -> ApiResult<Option<Actor>> {
+        Ok(service::actor_by_name(&deps(ctx).db, &name)
+            .await?
+            .map(Actor))
+    }
+
     /// Every playable class and its stat curve.
     async fn classes(&self) -> Vec<ClassInfo> {
         Class::ALL
@@ -514,10 +514,11 @@ impl Mutation {
     ) -> ApiResult<Actor> {
         let viewer = ctx.viewer()?;
         let deps = deps(ctx);
-        Ok(Actor(
+        let actor =
             service::create_actor(&deps.db, &deps.settings.rules, viewer, &name, class.into())
-                .await?,
-        ))
+                .await?;
+        deps.outbox.committed();
+        Ok(Actor(actor))
     }
 
     /// Teaches one of your actors a skill its class and level allow.
@@ -541,6 +542,7 @@ impl Mutation {
         let viewer = ctx.viewer()?;
         let actor_id = parse_id(&actor_id)?;
         service::delete_actor(&deps(ctx).db, viewer, actor_id).await?;
+        deps(ctx).outbox.committed();
         announce_actor_change(ctx, actor_id, None).await;
         Ok(true)
     }
@@ -565,6 +567,7 @@ impl Mutation {
         )
         .await?;
         if let Some(actor) = &outcome.updated_actor {
+            deps(ctx).outbox.committed();
             announce_actor_change(ctx, actor.id, Some(actor)).await;
         }
         Ok(ExperienceGrant(outcome))

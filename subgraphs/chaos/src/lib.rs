@@ -19,29 +19,21 @@ use std::sync::Arc;
 use axum::Router;
 use sea_orm::DatabaseConnection;
 use subgraph_kit::auth::JwtVerifier;
-use subgraph_kit::events::outbox::{self, RelayHandle};
+use subgraph_kit::events::outbox::{self, OutboxSignal};
 use subgraph_kit::events::{self, EventBus};
 use subgraph_kit::pubsub::PubSub;
-use subgraph_kit::server::{self, GraphqlService};
+use subgraph_kit::server::{self, GraphqlService, ServiceApp};
 
 pub use error::ChaosError;
 pub use graphql::{schema, ChaosSchema};
 pub use settings::ChaosSettings;
 
-/// Topic of actor lifecycle and progression events (`actor.created`,
+/// Topic of actor lifecycle and progression events (`actor.created`, `actor.deleted`,
 /// `actor.experience_granted`), keyed by actor id.
-pub const ACTOR_EVENTS_TOPIC: &str = "chaos.actor";
+pub const ACTOR_EVENTS_TOPIC: &str = events::topics::ACTOR;
 
 /// How often the outbox relay looks for new events when idle.
 const RELAY_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// A built chaos service: its HTTP app and the outbox relay that must live as long.
-pub struct ChaosApp {
-    /// The axum app.
-    pub router: Router,
-    /// Publishes committed events to the bus.
-    pub relay: RelayHandle,
-}
 
 /// Connects the database (running migrations, which seed the demo skills) and live
 /// fan-out (Redis when configured), starts the outbox relay to `bus`, and builds the app.
@@ -49,20 +41,15 @@ pub async fn app(
     settings: ChaosSettings,
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
-) -> anyhow::Result<ChaosApp> {
+) -> anyhow::Result<ServiceApp> {
     let db =
         subgraph_kit::db::connect_and_migrate::<migrations::chaos::Migrator>(&settings.database)
             .await?;
-    let redis_url = settings
-        .live
-        .redis_url
-        .as_ref()
-        .map(|url| url.expose().as_str());
-    let pubsub = subgraph_kit::pubsub::from_url(redis_url, "chaos").await?;
-    let relay = outbox::start_relay(db.clone(), bus, RELAY_IDLE);
-    Ok(ChaosApp {
-        router: app_with(db, verifier, pubsub, Arc::new(settings)),
-        relay,
+    let pubsub = subgraph_kit::pubsub::from_url(settings.live.redis_url(), "chaos").await?;
+    let (relay, outbox) = outbox::start_relay(db.clone(), bus, RELAY_IDLE);
+    Ok(ServiceApp {
+        router: app_with(db, verifier, pubsub, outbox, Arc::new(settings)),
+        background: vec![relay],
     })
 }
 
@@ -71,11 +58,13 @@ pub fn app_with(
     db: DatabaseConnection,
     verifier: Arc<JwtVerifier>,
     pubsub: Arc<dyn PubSub>,
+    outbox: OutboxSignal,
     settings: Arc<ChaosSettings>,
 ) -> Router {
     let schema = graphql::schema(Some(graphql::Deps {
         db: db.clone(),
         pubsub,
+        outbox,
         settings,
     }));
     let loader_db = db.clone();
@@ -97,8 +86,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let verifier = JwtVerifier::remote(&settings.auth);
     let bus = events::bus_from_config(settings.events.kafka_bootstrap.as_deref())?;
-    let app = app(settings, verifier, bus).await?;
-    server::serve(listener, app.router, shutdown).await?;
-    app.relay.stop().await;
+    app(settings, verifier, bus)
+        .await?
+        .serve(listener, shutdown)
+        .await?;
     Ok(())
 }

@@ -6,15 +6,12 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
-use subgraph_kit::KitError;
+use subgraph_kit::dataloader::LoadError;
 use uuid::Uuid;
 
 use entities::chaos::{actor, actor_skill, equipment_slot, skill_definition};
 
 use crate::service;
-
-/// Loader failures are shared between every waiter, so they must be cloneable.
-pub type LoadError = Arc<KitError>;
 
 /// Adds fresh loaders to a request's (or WebSocket connection's) data.
 pub fn attach(data: &mut async_graphql::Data, db: &DatabaseConnection) {

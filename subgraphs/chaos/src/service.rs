@@ -240,6 +240,13 @@ pub async fn delete_actor(
         .exec(&txn)
         .await?;
     actor::Entity::delete_by_id(actor.id).exec(&txn).await?;
+    let event = EventEnvelope::new(
+        "actor.deleted",
+        actor.id,
+        json!({ "actorId": actor.id, "userId": viewer.user_id, "name": actor.name }),
+    )
+    .by(viewer.user_id);
+    outbox::enqueue(&txn, ACTOR_EVENTS_TOPIC, &event).await?;
     txn.commit().await?;
     tracing::info!(actor_id = %actor.id, user_id = %viewer.user_id, "actor deleted");
     Ok(())
@@ -397,6 +404,17 @@ pub async fn actors_by_ids(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The actor named `name` (case-insensitive, as names are unique).
+pub async fn actor_by_name(
+    db: &DatabaseConnection,
+    name: &str,
+) -> Result<Option<actor::Model>, KitError> {
+    Ok(actor::Entity::find()
+        .filter(actor::Column::NameKey.eq(name.trim().to_ascii_lowercase()))
+        .one(db)
+        .await?)
 }
 
 /// Actors of each user, in slot order.

@@ -1,7 +1,7 @@
 //! Configuration of the chaos backend (`CHAOS_CHAOS__…`).
 
 use serde::Deserialize;
-use subgraph_kit::secret::Secret;
+pub use subgraph_kit::settings::{EventSettings, LiveSettings};
 use subgraph_kit::settings::{AuthSettings, DatabaseSettings, ServerSettings};
 
 /// Everything the chaos backend reads at start.
@@ -23,24 +23,6 @@ pub struct ChaosSettings {
     /// Domain events to other services.
     #[serde(default)]
     pub events: EventSettings,
-}
-
-/// Where domain events go.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventSettings {
-    /// Kafka bootstrap servers (`host:port,…`); without them, events stay in this
-    /// process (the embedded default).
-    pub kafka_bootstrap: Option<String>,
-}
-
-/// Where live updates fan out.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LiveSettings {
-    /// Redis URL shared by every replica; without it, updates reach only subscribers
-    /// connected to the replica that made the change (fine for one process).
-    pub redis_url: Option<Secret<String>>,
 }
 
 /// Tunable rules.

@@ -48,6 +48,9 @@ pub enum KitError {
     /// A database failure.
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// A service this one depends on did not answer; retrying later may succeed.
+    #[error("{0} is unavailable")]
+    Unavailable(&'static str),
     /// Any other internal failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -60,6 +63,7 @@ impl ErrorCode for KitError {
             KitError::Forbidden(_) => "FORBIDDEN",
             KitError::BadUserInput(_) => "BAD_USER_INPUT",
             KitError::NotFound(_) => "NOT_FOUND",
+            KitError::Unavailable(_) => "SERVICE_UNAVAILABLE",
             KitError::Database(_) | KitError::Internal(_) => INTERNAL_SERVER_ERROR,
         }
     }

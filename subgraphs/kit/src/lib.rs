@@ -6,6 +6,9 @@
 //! - [`db`]: connecting to SQLite or PostgreSQL by URL and running a service's migrations.
 //! - [`auth`]: JWT claims, JWKS-backed verification (defense in depth behind the router)
 //!   and the [`auth::Viewer`] every resolver authorizes against.
+//! - [`directory`]: actor lookups (existence, owner, name) asked of the chaos subgraph.
+//! - [`background`]: tasks beside the HTTP app (outbox relays, consumers), stopped with it.
+//! - [`dataloader`]: the shared DataLoader error and lookup.
 //! - [`events`]: domain events: envelope, bus (in-process, Kafka), transactional outbox,
 //!   idempotent consumers.
 //! - [`error`]: the [`error::ErrorCode`] contract that turns service errors into GraphQL
@@ -20,7 +23,10 @@
 //!   and throwaway databases for tests.
 
 pub mod auth;
+pub mod background;
+pub mod dataloader;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod events;
 pub mod pagination;

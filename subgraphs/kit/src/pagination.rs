@@ -36,6 +36,14 @@ impl Cursor {
     }
 }
 
+/// Now, truncated to whole milliseconds. Rows that cursors name must store their
+/// ordering timestamp at this precision, or a cursor (which carries milliseconds) would
+/// not find its own row again.
+pub fn cursor_time() -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::Utc::now();
+    chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
 /// Bounds on page sizes.
 #[derive(Debug, Clone, Copy)]
 pub struct PageLimits {

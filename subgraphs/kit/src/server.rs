@@ -17,6 +17,7 @@ use axum::Router;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{bearer_token, Authentication, JwtVerifier};
+use crate::background::BackgroundTask;
 use crate::error::{graphql_error, KitError};
 
 /// Adds per-request data (typically fresh DataLoaders) to an HTTP request's data, or
@@ -39,6 +40,28 @@ pub struct GraphqlService<Q, M, S> {
     pub per_request: PerRequestData,
     /// Checked by `/ready`.
     pub db: DatabaseConnection,
+}
+
+/// A built service: its HTTP app and the background work (outbox relay, event
+/// consumers) that lives as long.
+pub struct ServiceApp {
+    /// The axum app.
+    pub router: Router,
+    /// Stopped after the HTTP server drains.
+    pub background: Vec<BackgroundTask>,
+}
+
+impl ServiceApp {
+    /// Serves the app on `listener` until `shutdown`, then stops the background work.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let served = serve(listener, self.router, shutdown).await;
+        crate::background::stop_all(self.background).await;
+        served
+    }
 }
 
 /// The axum app of a subgraph.

@@ -47,6 +47,39 @@ pub struct AuthSettings {
     pub jwks_url: String,
 }
 
+/// Where a service's domain events go.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    /// Kafka bootstrap servers (`host:port,…`); without them, events stay in this
+    /// process (the embedded default).
+    pub kafka_bootstrap: Option<String>,
+}
+
+/// Where a service's live updates (subscriptions) fan out.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettings {
+    /// Redis URL shared by every replica; without it, updates reach only subscribers
+    /// connected to the replica that made the change (fine for one process).
+    pub redis_url: Option<Secret<String>>,
+}
+
+impl LiveSettings {
+    /// The configured Redis URL, if any.
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis_url.as_ref().map(|url| url.expose().as_str())
+    }
+}
+
+/// The other subgraphs a service asks directly.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerSettings {
+    /// The chaos subgraph's `/graphql` (actor lookups, see `directory`).
+    pub chaos_url: String,
+}
+
 /// The issuer the users service signs as.
 pub fn default_issuer() -> String {
     "chaos-users".to_string()

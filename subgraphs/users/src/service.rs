@@ -129,7 +129,7 @@ async fn create_user(
         roles: Set(roles.to_string()),
         failed_logins: Set(0),
         locked_until: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(subgraph_kit::pagination::cursor_time()),
     };
     match model.insert(db).await {
         Ok(created) => Ok(created),

@@ -9,6 +9,7 @@
 //!   same DB transaction as the state change; [`outbox::relay_pending`] publishes what
 //!   is committed, so no event is lost and none is published for a rolled-back change;
 //!   [`outbox::start_relay`] runs it in the background.
+//! - [`topics`]: the topic names services publish and consume.
 //! - [`consumer`]: [`consumer::handle_once`] runs a handler and records the event id in
 //!   the same transaction, so redelivered events change nothing.
 
@@ -17,6 +18,7 @@ mod envelope;
 mod in_process;
 mod kafka;
 pub mod outbox;
+pub mod topics;
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;

@@ -1,5 +1,5 @@
 //! The transactional outbox. A command writes its events with [`enqueue`] inside its own
-//! DB transaction; [`relay_pending`] (run in a loop by [`spawn_relay`]) publishes
+//! DB transaction; [`relay_pending`] (run in a loop by [`start_relay`]) publishes
 //! committed events in order and marks them published. A crash between publish and
 //! mark means the event is published again: delivery is at-least-once, and consumers
 //! deduplicate by event id ([`super::consumer::handle_once`]).
@@ -10,7 +10,9 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::entity::prelude::*;
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryOrder, QuerySelect, Set};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::Notify;
+
+use crate::background::BackgroundTask;
 
 use super::{BusError, EventBus, EventEnvelope};
 
@@ -104,48 +106,28 @@ pub async fn relay_pending(
     Ok(published)
 }
 
-/// A running relay; dropping it stops the relay.
-pub struct RelayHandle {
-    stop: CancellationToken,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
+/// Wakes the relay right after a command commits events, so they leave without
+/// waiting for the next poll. Cheap to clone; calling it without pending events is harmless.
+#[derive(Clone, Default)]
+pub struct OutboxSignal(Arc<Notify>);
 
-impl RelayHandle {
-    /// Stops the relay after its current round.
-    pub async fn stop(mut self) {
-        self.stop.cancel();
-        if let Some(task) = self.task.take() {
-            if let Err(err) = task.await {
-                tracing::error!(cause = %err, "outbox relay task failed");
-            }
-        }
+impl OutboxSignal {
+    /// Tells the relay that events were committed.
+    pub fn committed(&self) {
+        self.0.notify_one();
     }
 }
 
-impl Drop for RelayHandle {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-/// Starts a relay publishing `db`'s outbox to `bus`, polling every `idle` when empty.
-pub fn start_relay(db: DatabaseConnection, bus: Arc<dyn EventBus>, idle: Duration) -> RelayHandle {
-    let stop = CancellationToken::new();
-    let task = spawn_relay(db, bus, idle, stop.clone());
-    RelayHandle {
-        stop,
-        task: Some(task),
-    }
-}
-
-/// Runs [`relay_pending`] until `stop`, pausing `idle` when there is nothing to send.
-fn spawn_relay(
+/// Starts a relay publishing `db`'s outbox to `bus`: at once when signalled, else every
+/// `idle` (events committed by another replica, or left over after a failure).
+pub fn start_relay(
     db: DatabaseConnection,
     bus: Arc<dyn EventBus>,
     idle: Duration,
-    stop: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+) -> (BackgroundTask, OutboxSignal) {
+    let signal = OutboxSignal::default();
+    let wake = signal.0.clone();
+    let task = BackgroundTask::spawn("outbox relay", move |stop| async move {
         loop {
             let pause = match relay_pending(&db, bus.as_ref(), 100).await {
                 Ok(0) => idle,
@@ -157,8 +139,10 @@ fn spawn_relay(
             };
             tokio::select! {
                 () = stop.cancelled() => return,
+                () = wake.notified() => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
-    })
+    });
+    (task, signal)
 }

@@ -10,7 +10,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait}
 use serde_json::json;
 use uuid::Uuid;
 
-use super::consumer::{handle_once, Outcome};
+use super::consumer::{handle_once, EventHandler, Outcome};
 use super::*;
 
 /// Group joins on a Kafka-compatible broker take seconds.
@@ -125,13 +125,13 @@ async fn a_redelivered_event_is_handled_once() {
             handle_once(&db, "counter", &delivered, |txn| async move {
                 // The handler's own write: one outbox row per application.
                 outbox::enqueue(&txn, "derived", &event(100)).await?;
-                Ok(txn)
+                Ok((txn, ()))
             })
             .await
             .expect("handles")
         }
     };
-    assert_eq!(apply(db.clone()).await, Outcome::Applied);
+    assert_eq!(apply(db.clone()).await, Outcome::Applied(()));
     assert_eq!(apply(db.clone()).await, Outcome::Duplicate);
     // Concurrent redeliveries: still applied once in all.
     let concurrent = futures_util::future::join_all((0..5).map(|_| apply(db.clone()))).await;
@@ -143,4 +143,80 @@ async fn a_redelivered_event_is_handled_once() {
         .await
         .expect("counts");
     assert_eq!(writes, 1);
+}
+
+/// Writes one outbox row per applied event and reports each commit.
+struct Recorder {
+    committed: tokio::sync::mpsc::UnboundedSender<Uuid>,
+}
+
+impl EventHandler for Recorder {
+    type Committed = Uuid;
+
+    fn apply<'a>(
+        &'a self,
+        delivered: &'a EventEnvelope,
+        txn: sea_orm::DatabaseTransaction,
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        Result<(sea_orm::DatabaseTransaction, Uuid), sea_orm::DbErr>,
+    > {
+        Box::pin(async move {
+            outbox::enqueue(&txn, "derived", &event(100)).await?;
+            Ok((txn, delivered.id))
+        })
+    }
+
+    fn committed(&self, value: Uuid) -> futures_util::future::BoxFuture<'_, ()> {
+        let _ = self.committed.send(value);
+        Box::pin(async {})
+    }
+}
+
+async fn consumer_contract(bus: Arc<dyn EventBus>) {
+    let db = events_db().await;
+    let topic = format!("consumer-{}", Uuid::new_v4().simple());
+    let (sender, mut committed) = tokio::sync::mpsc::unbounded_channel();
+    let consumer = consumer::start(
+        bus.clone(),
+        db.clone(),
+        topic.clone(),
+        "recorder",
+        Arc::new(Recorder { committed: sender }),
+    );
+    let (first, second) = (event(1), event(2));
+    // A redelivery of `first` (as after a relay crash) is applied once.
+    for e in [&first, &first, &second] {
+        bus.publish(&topic, e).await.expect("publishes");
+    }
+    for expected in [first.id, second.id] {
+        let applied = tokio::time::timeout(RECEIVE_TIMEOUT, committed.recv())
+            .await
+            .expect("applied in time")
+            .expect("the consumer runs");
+        assert_eq!(applied, expected);
+    }
+    consumer.stop().await;
+    assert!(committed.try_recv().is_err(), "the duplicate was not applied");
+    let writes = outbox::entity::Entity::find()
+        .count(&db)
+        .await
+        .expect("counts");
+    assert_eq!(writes, 2);
+}
+
+#[tokio::test]
+async fn a_consumer_applies_each_event_once_in_order() {
+    consumer_contract(Arc::new(InProcessBus::default())).await;
+}
+
+#[tokio::test]
+async fn a_kafka_consumer_applies_each_event_once_in_order() {
+    let Ok(bootstrap) = std::env::var("CHAOS_TEST_KAFKA_BOOTSTRAP") else {
+        eprintln!(
+            "CHAOS_TEST_KAFKA_BOOTSTRAP not set: the Kafka pass of the test command runs this"
+        );
+        return;
+    };
+    consumer_contract(Arc::new(KafkaBus::connect(&bootstrap).expect("connects"))).await;
 }

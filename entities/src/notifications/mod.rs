@@ -1,0 +1,3 @@
+//! Tables of the notifications service: each player's inbox.
+
+pub mod notification;

@@ -1,0 +1,22 @@
+//! Migrations of the notifications service.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_notifications;
+
+/// Runs the notifications service's migrations.
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migration_table_name() -> DynIden {
+        Alias::new("seaql_migrations_notifications").into_iden()
+    }
+
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_notifications::Migration),
+            Box::new(crate::events::CreateEventTables),
+        ]
+    }
+}
