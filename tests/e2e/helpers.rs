@@ -236,3 +236,93 @@ impl TestApp {
         self.keys.sign(claims).expect("signs")
     }
 }
+
+/// How long a test waits for something that crosses the event bus (a consumer group
+/// may have to join first on Kafka).
+pub const EVENTUALLY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Polls `check` until it returns `Some`, failing the test after [`EVENTUALLY`].
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+pub const CREATE_GUILD: &str = "mutation($a: ID!, $n: String!, $p: JoinPolicy) { createGuild(actorId: $a, name: $n, joinPolicy: $p) { id name joinPolicy } }";
+pub const INVITE: &str = "mutation($a: ID!, $i: ID!) { inviteToGuild(actorId: $a, inviteeActorId: $i) { id status } }";
+pub const ACCEPT: &str =
+    "mutation($i: ID!) { acceptGuildInvitation(invitationId: $i) { id status } }";
+pub const JOIN_GUILD: &str = "mutation($a: ID!, $g: ID!) { joinGuild(actorId: $a, guildId: $g) { joined request { id status } } }";
+pub const SEND: &str = "mutation($c: ID!, $a: ID!, $t: String!) { sendMessage(channelId: $c, actorId: $a, text: $t) { id text sentAt sender { id } } }";
+pub const INBOX: &str = "{ unreadNotificationCount notifications(first: 20) { edges { node { id code subject content readAt sender { id name } } } } }";
+
+/// A player with one actor.
+pub struct Character {
+    pub player: Player,
+    pub actor_id: String,
+    pub name: String,
+}
+
+impl TestApp {
+    /// A fresh player with one actor of `class`.
+    pub async fn new_character(&self, prefix: &str, class: &str) -> Character {
+        let player = self.new_player().await;
+        let name = unique(prefix);
+        let actor_id = self.create_actor(&player, &name, class).await;
+        Character {
+            player,
+            actor_id,
+            name,
+        }
+    }
+
+    /// Founds an open guild led by `leader`; returns its id.
+    pub async fn create_guild(&self, leader: &Character, policy: &str) -> String {
+        let response = self
+            .client
+            .as_user(
+                &leader.player.access_token,
+                CREATE_GUILD,
+                json!({ "a": leader.actor_id, "n": unique("Guild "), "p": policy }),
+            )
+            .await;
+        response.data()["createGuild"]["id"]
+            .as_str()
+            .expect("guild id")
+            .to_string()
+    }
+
+    /// A WebSocket to the router, signed in as `player`.
+    pub async fn ws(&self, player: &Player) -> subgraph_kit::testing::WsClient {
+        let url = format!("ws://{}/graphql", self.supergraph.router_addr());
+        subgraph_kit::testing::WsClient::connect(
+            &url,
+            json!({ "Authorization": format!("Bearer {}", player.access_token) }),
+        )
+        .await
+        .expect("the router acknowledges a valid token")
+    }
+
+    /// The player's inbox (`INBOX`), once it holds at least `count` notifications.
+    pub async fn inbox_with(&self, player: &Player, count: usize) -> Value {
+        eventually("notifications", || async {
+            let response = self.client.as_user(&player.access_token, INBOX, json!({})).await;
+            let data = response.data().clone();
+            let held = data["notifications"]["edges"].as_array().map_or(0, Vec::len);
+            (held >= count).then_some(data)
+        })
+        .await
+    }
+}

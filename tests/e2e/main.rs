@@ -3,5 +3,7 @@
 
 mod actors;
 mod auth;
+mod chat;
+mod guild;
 mod helpers;
 mod schema;

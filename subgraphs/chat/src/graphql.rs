@@ -290,15 +290,15 @@ impl Query {
         Ok(ChatChannel(Channel::direct(a, b)))
     }
 
-    /// Reported messages, newest first (admins only).
+    /// Reported messages, newest first (admins only; `first` defaults to 50).
     #[graphql(requires_scopes = "admin")]
     async fn message_reports(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        first: Option<i32>,
     ) -> ApiResult<Vec<MessageReport>> {
         let viewer = ctx.viewer()?;
-        let limit = HISTORY_PAGES.size(Some(first))?;
+        let limit = HISTORY_PAGES.size(first)?;
         Ok(service::reports(&deps(ctx).db, viewer, limit)
             .await?
             .into_iter()
@@ -411,7 +411,7 @@ impl Mutation {
         channel_id: ID,
         actor_id: ID,
         minutes: i64,
-        #[graphql(default)] reason: String,
+        reason: Option<String>,
     ) -> ApiResult<ChannelMute> {
         let viewer = ctx.viewer()?;
         let d = deps(ctx);
@@ -425,7 +425,7 @@ impl Mutation {
                 &channel,
                 parse_id(&actor_id)?,
                 minutes,
-                &reason,
+                reason.as_deref().unwrap_or_default(),
             )
             .await?,
         ))

@@ -464,15 +464,16 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    /// Founds a guild led by `actorId` (which must not be in a guild).
+    /// Founds a guild led by `actorId` (which must not be in a guild). The join policy
+    /// defaults to `OPEN`.
     #[graphql(directive = authenticated::apply())]
     async fn create_guild(
         &self,
         ctx: &Context<'_>,
         actor_id: ID,
         name: String,
-        #[graphql(default)] description: String,
-        #[graphql(default_with = "JoinPolicy::Open")] join_policy: JoinPolicy,
+        description: Option<String>,
+        join_policy: Option<JoinPolicy>,
     ) -> ApiResult<Guild> {
         let viewer = ctx.viewer()?;
         let d = deps(ctx);
@@ -484,8 +485,8 @@ impl Mutation {
             parse_id(&actor_id)?,
             NewGuild {
                 name,
-                description,
-                policy: join_policy,
+                description: description.unwrap_or_default(),
+                policy: join_policy.unwrap_or(JoinPolicy::Open),
             },
         )
         .await?;
@@ -550,7 +551,7 @@ impl Mutation {
         ctx: &Context<'_>,
         actor_id: ID,
         guild_id: ID,
-        #[graphql(default)] message: String,
+        message: Option<String>,
     ) -> ApiResult<JoinGuildResult> {
         let viewer = ctx.viewer()?;
         let d = deps(ctx);
@@ -560,7 +561,7 @@ impl Mutation {
             viewer,
             parse_id(&actor_id)?,
             parse_id(&guild_id)?,
-            &message,
+            message.as_deref().unwrap_or_default(),
         )
         .await?;
         Ok(match finish(ctx, committed).await {

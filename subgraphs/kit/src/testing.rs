@@ -161,8 +161,14 @@ impl WsClient {
     /// The next `next`/`error`/`complete` message, answering pings; `None` when closed or
     /// nothing arrives in time.
     pub async fn next_message(&mut self) -> Option<Value> {
+        self.next_message_within(WS_TIMEOUT).await
+    }
+
+    /// [`WsClient::next_message`] with its own patience (events that cross the bus may
+    /// take a consumer-group join first).
+    pub async fn next_message_within(&mut self, timeout: Duration) -> Option<Value> {
         loop {
-            let message = tokio::time::timeout(WS_TIMEOUT, self.stream.next())
+            let message = tokio::time::timeout(timeout, self.stream.next())
                 .await
                 .ok()??
                 .ok()?;

@@ -112,14 +112,20 @@ impl Query {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] unread_only: bool,
+        unread_only: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, Notification, EmptyFields, EmptyFields>> {
         let viewer = ctx.viewer()?;
         let limit = INBOX_PAGES.size(first)?;
         let after = after.as_deref().map(Cursor::decode).transpose()?;
-        let mut rows = service::list(&deps(ctx).db, viewer, unread_only, after, limit + 1).await?;
+        let mut rows = service::list(
+            &deps(ctx).db,
+            viewer,
+            unread_only.unwrap_or(false),
+            after,
+            limit + 1,
+        ).await?;
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let mut connection = Connection::new(after.is_some(), has_next);
