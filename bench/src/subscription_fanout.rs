@@ -1,23 +1,30 @@
 //! Subscription fan-out, side by side in one run: N clients subscribe over
-//! `graphql-transport-ws` to one actor's `actorUpdated`, first directly at the chaos
-//! subgraph (baseline), then through the router with the same selection, then through
-//! the router adding `owner` (resolved from the users subgraph for every event). An admin changes the actor M times at a steady rate
-//! through the router; every client records when each change arrives. Reports the
+//! `graphql-transport-ws`, first directly at the streaming subgraph (baseline), then
+//! through the router with the same selection, then through the router adding a field
+//! another subgraph resolves for every event. A publisher sends M events at a steady
+//! rate through the router; every client records when each arrives. Reports the
 //! delivered ratio, publish-to-receive latency percentiles (from just before the
 //! mutation is sent, so they include the mutation itself), the router/direct latency
 //! ratio and the process's resident memory per subscriber (router and subgraphs share
 //! this process, and later phases reuse memory the allocator kept from earlier ones, so
 //! only the first phase's figure is a clean per-subscriber cost).
 //!
+//! Scenarios:
+//! - `chat` (default): everyone on the `global` channel's `messageAdded`; the enriched
+//!   phase adds `sender { name level }` (from chaos).
+//! - `actor`: one actor's `actorUpdated`; the enriched phase adds `owner { username }`
+//!   (from users).
+//!
 //! ```sh
 //! cargo run --release -p chaos-bench --bin subscription-fanout -- --subscribers 1000 --messages 20 --rate 10
+//! cargo run --release -p chaos-bench --bin subscription-fanout -- --scenario actor
 //! ```
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use serde_json::json;
 use subgraph_kit::testing::{GraphqlClient, WsClient};
 use tokio::sync::Mutex;
@@ -31,25 +38,101 @@ struct Args {
     /// Changes published.
     #[arg(long, default_value_t = 20)]
     messages: usize,
-    /// Changes per second.
+    /// Events per second.
     #[arg(long, default_value_t = 10.0)]
     rate: f64,
+    /// What the subscribers follow.
+    #[arg(long, value_enum, default_value_t = ScenarioKind::Chat)]
+    scenario: ScenarioKind,
+}
+
+/// What the subscribers follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScenarioKind {
+    /// The global chat channel.
+    Chat,
+    /// One actor's updates.
+    Actor,
 }
 
 const GRANT: &str = "mutation($a: ID!, $k: String!) { grantExperience(actorId: $a, amount: 1, idempotencyKey: $k) { experienceAfter } }";
-const SUBSCRIPTION: &str =
-    "subscription($a: ID!) { actorUpdated(actorId: $a) { experience owner { username } } }";
+const SEND: &str = "mutation($c: ID!, $a: ID!, $t: String!) { sendMessage(channelId: $c, actorId: $a, text: $t) { id } }";
+const CHANNEL: &str = "global";
 
-const DIRECT_SUBSCRIPTION: &str =
-    "subscription($a: ID!) { actorUpdated(actorId: $a) { experience } }";
+/// The scenario's accounts and ids.
+struct Scenario {
+    kind: ScenarioKind,
+    /// Subscribers connect as this player.
+    token: String,
+    /// Events are published with this token.
+    publisher_token: String,
+    actor: String,
+}
+
+impl Scenario {
+    /// (label, subgraph, selection) of each phase.
+    fn phases(&self) -> [(&'static str, &'static str, &'static str); 3] {
+        match self.kind {
+            ScenarioKind::Chat => [
+                ("chat subgraph (direct)", "chat", "subscription($c: ID!) { messageAdded(channelId: $c) { text } }"),
+                ("router, same selection", "router", "subscription($c: ID!) { messageAdded(channelId: $c) { text } }"),
+                ("router, + sender from chaos", "router", "subscription($c: ID!) { messageAdded(channelId: $c) { text sender { name level } } }"),
+            ],
+            ScenarioKind::Actor => [
+                ("chaos subgraph (direct)", "chaos", "subscription($a: ID!) { actorUpdated(actorId: $a) { experience } }"),
+                ("router, same selection", "router", "subscription($a: ID!) { actorUpdated(actorId: $a) { experience } }"),
+                ("router, + owner from users", "router", "subscription($a: ID!) { actorUpdated(actorId: $a) { experience owner { username } } }"),
+            ],
+        }
+    }
+
+    fn variables(&self) -> serde_json::Value {
+        match self.kind {
+            ScenarioKind::Chat => json!({ "c": CHANNEL }),
+            ScenarioKind::Actor => json!({ "a": self.actor }),
+        }
+    }
+
+    /// Publishes event number `seq` through the router.
+    async fn publish(&self, client: &GraphqlClient, seq: i64) {
+        let (query, variables) = match self.kind {
+            ScenarioKind::Chat => (
+                SEND,
+                json!({ "c": CHANNEL, "a": self.actor, "t": format!("bench-{seq}") }),
+            ),
+            ScenarioKind::Actor => (
+                GRANT,
+                json!({ "a": self.actor, "k": format!("bench-{seq}") }),
+            ),
+        };
+        client
+            .as_user(&self.publisher_token, query, variables)
+            .await
+            .data();
+    }
+}
+
+impl ScenarioKind {
+    /// The sequence number an arrival carries.
+    fn sequence(self, message: &serde_json::Value) -> Option<i64> {
+        let data = &message["payload"]["data"];
+        match self {
+            ScenarioKind::Chat => data["messageAdded"]["text"]
+                .as_str()?
+                .strip_prefix("bench-")?
+                .parse()
+                .ok(),
+            // Experience rises by one per grant from zero.
+            ScenarioKind::Actor => data["actorUpdated"]["experience"].as_i64(),
+        }
+    }
+}
 
 /// One measured pass against one endpoint.
 struct Phase<'a> {
     url: &'a str,
     query: &'a str,
-    token: &'a str,
-    admin_token: &'a str,
-    actor: &'a str,
+    scenario: &'a Scenario,
     client: &'a GraphqlClient,
 }
 
@@ -84,20 +167,20 @@ impl PhaseResult {
 }
 
 impl Phase<'_> {
-    /// Subscribes, publishes `args.messages` changes whose experience values start at
-    /// `first_experience`, and collects every arrival.
-    async fn run(&self, args: &Args, first_experience: i64) -> anyhow::Result<PhaseResult> {
+    /// Subscribes, publishes `args.messages` events numbered from `first`, and collects
+    /// every arrival.
+    async fn run(&self, args: &Args, first: i64) -> anyhow::Result<PhaseResult> {
         let rss_before = rss_kib();
         let connect_started = Instant::now();
         let mut clients = Vec::with_capacity(args.subscribers);
         for i in 0..args.subscribers {
             let mut ws = WsClient::connect(
                 self.url,
-                json!({ "Authorization": format!("Bearer {}", self.token) }),
+                json!({ "Authorization": format!("Bearer {}", self.scenario.token) }),
             )
             .await
             .map_err(|err| anyhow::anyhow!("subscriber {i}: {err}"))?;
-            ws.subscribe("s", self.query, json!({ "a": self.actor }))
+            ws.subscribe("s", self.query, self.scenario.variables())
                 .await;
             clients.push(ws);
         }
@@ -106,8 +189,9 @@ impl Phase<'_> {
         let rss_per_subscriber_kib =
             rss_kib().saturating_sub(rss_before) as f64 / args.subscribers.max(1) as f64;
 
-        // experience value → when the change was sent
+        // sequence number → when the event was sent
         let sent: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
+        let kind = self.scenario.kind;
         let receivers: Vec<_> = clients
             .into_iter()
             .map(|mut ws| {
@@ -119,12 +203,10 @@ impl Phase<'_> {
                         let Some(message) = ws.next_message().await else {
                             break;
                         };
-                        let Some(experience) =
-                            message["payload"]["data"]["actorUpdated"]["experience"].as_i64()
-                        else {
+                        let Some(seq) = kind.sequence(&message) else {
                             continue;
                         };
-                        if let Some(at) = sent.lock().await.get(&experience) {
+                        if let Some(at) = sent.lock().await.get(&seq) {
                             latencies.push(at.elapsed());
                         }
                     }
@@ -136,17 +218,9 @@ impl Phase<'_> {
 
         let interval = Duration::from_secs_f64(1.0 / args.rate);
         for n in 0..args.messages as i64 {
-            let experience = first_experience + n;
-            sent.lock().await.insert(experience, Instant::now());
-            let key = format!("bench-{experience}");
-            self.client
-                .as_user(
-                    self.admin_token,
-                    GRANT,
-                    json!({ "a": self.actor, "k": key }),
-                )
-                .await
-                .data();
+            let seq = first + n;
+            sent.lock().await.insert(seq, Instant::now());
+            self.scenario.publish(self.client, seq).await;
             tokio::time::sleep(interval).await;
         }
         let mut latencies = Vec::new();
@@ -191,7 +265,9 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     subgraph_kit::telemetry::init(subgraph_kit::telemetry::LogFormat::Pretty, "error");
     let data = std::env::temp_dir().join(format!("chaos-bench-{}", uuid::Uuid::new_v4().simple()));
-    let config = chaos_supergraph::cli::embedded_config(&data)?;
+    let mut config = chaos_supergraph::cli::embedded_config(&data)?;
+    // The publisher sends at the benchmark's rate, not a player's.
+    config.chat.rules.rate_limit_messages = u64::MAX;
     let listeners = chaos_supergraph::supergraph::Listeners::bind("127.0.0.1", 0).await?;
     let running = chaos_supergraph::supergraph::start(config, listeners).await?;
     let client = GraphqlClient::new(running.graphql_url());
@@ -231,40 +307,57 @@ async fn main() -> anyhow::Result<()> {
         .as_str()
         .expect("actor")
         .to_string();
+    let scenario = match args.scenario {
+        ScenarioKind::Chat => {
+            client
+                .as_user(
+                    &token,
+                    "mutation($a: ID!, $c: ID!) { joinChannel(actorId: $a, channelId: $c) { id } }",
+                    json!({ "a": actor, "c": CHANNEL }),
+                )
+                .await
+                .data();
+            Scenario {
+                kind: ScenarioKind::Chat,
+                token: token.clone(),
+                publisher_token: token,
+                actor,
+            }
+        }
+        ScenarioKind::Actor => Scenario {
+            kind: ScenarioKind::Actor,
+            token,
+            publisher_token: admin_token,
+            actor,
+        },
+    };
 
-    let direct_url = format!("ws://{}/graphql", running.subgraphs["chaos"]);
-    let router_url = format!("ws://{}/graphql", running.router_addr());
-    let phases = [
-        ("chaos subgraph (direct)", direct_url, DIRECT_SUBSCRIPTION),
-        (
-            "router, same selection",
-            router_url.clone(),
-            DIRECT_SUBSCRIPTION,
-        ),
-        ("router, + owner from users", router_url, SUBSCRIPTION),
-    ];
     println!("| target | subscribers | messages | rate/s | delivered | p50 | p99 | max | connect all | RSS per subscriber |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut p50s = Vec::new();
-    let mut next_experience = 1;
-    for (label, url, query) in phases {
+    let mut next = 1;
+    for (label, target, query) in scenario.phases() {
+        let url = match target {
+            "router" => format!("ws://{}/graphql", running.router_addr()),
+            subgraph => format!("ws://{}/graphql", running.subgraphs[subgraph]),
+        };
         let phase = Phase {
             url: &url,
             query,
-            token: &token,
-            admin_token: &admin_token,
-            actor: &actor,
+            scenario: &scenario,
             client: &client,
         };
-        let result = phase.run(&args, next_experience).await?;
-        next_experience += args.messages as i64;
+        let result = phase.run(&args, next).await?;
+        next += args.messages as i64;
         p50s.push(result.p50);
         println!("| {label} | {} |", result.row(&args));
     }
-    if let [direct, router] = p50s[..] {
+    if let [direct, router, enriched] = p50s[..] {
+        let ratio = |x: Duration| x.as_secs_f64() / direct.as_secs_f64().max(1e-9);
         println!(
-            "\nrouter / direct p50 latency: {:.2}x",
-            router.as_secs_f64() / direct.as_secs_f64().max(1e-9)
+            "\np50 vs direct: router {:.2}x, router + field from another subgraph {:.2}x",
+            ratio(router),
+            ratio(enriched)
         );
     }
     running.stop().await?;

@@ -4,7 +4,11 @@ use sea_orm_migration::prelude::*;
 
 /// `NOT NULL` UUID primary key.
 pub fn uuid_pk(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).uuid().not_null().primary_key().to_owned()
+    ColumnDef::new(name)
+        .uuid()
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 /// `NOT NULL` UUID.

@@ -388,7 +388,17 @@ async fn experience_grants_publish_one_domain_event_each_through_the_outbox() {
     };
     grant(120, "evt-1").await.data();
     grant(120, "evt-1").await.data(); // replay: no second event
-    grant(30, "evt-2").await.data();
+                                      // A traced request: the router forwards `traceparent`, the event carries it.
+    const TRACE: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    app.client
+        .request_with_headers(
+            GRANT,
+            json!({ "a": actor, "n": 30, "k": "evt-2" }),
+            Some(&admin.access_token),
+            &[("traceparent", TRACE)],
+        )
+        .await
+        .data();
 
     // Events of other tests' actors may share the topic; follow this actor's only.
     let mut mine = Vec::new();
@@ -421,6 +431,11 @@ async fn experience_grants_publish_one_domain_event_each_through_the_outbox() {
     // The replay published nothing: the next event is the second grant.
     assert_eq!(mine[2].payload["idempotencyKey"], "evt-2");
     assert_eq!(mine[2].payload["experienceAfter"], 150);
+    assert_eq!(mine[2].traceparent.as_deref(), Some(TRACE));
+    assert_eq!(
+        mine[1].traceparent, None,
+        "untraced requests carry no context"
+    );
     app.supergraph.stop().await.expect("stops cleanly");
 }
 

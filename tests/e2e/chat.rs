@@ -17,15 +17,27 @@ impl TestApp {
         eventually("chat to learn the guild membership", || async {
             let response = self
                 .client
-                .as_user(&who.player.access_token, MY_CHANNELS, json!({ "a": who.actor_id }))
+                .as_user(
+                    &who.player.access_token,
+                    MY_CHANNELS,
+                    json!({ "a": who.actor_id }),
+                )
                 .await;
-            let channels = response.data()["myChannels"].as_array().cloned().unwrap_or_default();
+            let channels = response.data()["myChannels"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             channels.iter().any(|c| c["id"] == channel).then_some(())
         })
         .await;
     }
 
-    async fn send(&self, who: &Character, channel: &str, text: &str) -> subgraph_kit::testing::GraphqlResponse {
+    async fn send(
+        &self,
+        who: &Character,
+        channel: &str,
+        text: &str,
+    ) -> subgraph_kit::testing::GraphqlResponse {
         self.client
             .as_user(
                 &who.player.access_token,
@@ -78,7 +90,8 @@ async fn a_guild_message_reaches_every_member_live_with_the_sender_resolved_from
     let mut listeners = Vec::new();
     for member in [&bram, &cara] {
         let mut ws = app.ws(&member.player).await;
-        ws.subscribe("chat", MESSAGE_ADDED, json!({ "c": channel })).await;
+        ws.subscribe("chat", MESSAGE_ADDED, json!({ "c": channel }))
+            .await;
         listeners.push(ws);
     }
     // Non-members can neither listen nor talk.
@@ -132,7 +145,9 @@ async fn a_direct_message_notifies_the_recipient_only_when_not_watching() {
         .to_string();
 
     // Bram is offline: the message waits in his inbox.
-    app.send(&ayla, &channel, "psst, got a minute?").await.data();
+    app.send(&ayla, &channel, "psst, got a minute?")
+        .await
+        .data();
     let inbox = app.inbox_with(&bram.player, 1).await;
     let notification = &inbox["notifications"]["edges"][0]["node"];
     assert_eq!(notification["code"], "DIRECT_MESSAGE");
@@ -141,7 +156,8 @@ async fn a_direct_message_notifies_the_recipient_only_when_not_watching() {
 
     // Watching the conversation, he sees the next one live and gets no notification.
     let mut ws = app.ws(&bram.player).await;
-    ws.subscribe("dm", MESSAGE_ADDED, json!({ "c": channel })).await;
+    ws.subscribe("dm", MESSAGE_ADDED, json!({ "c": channel }))
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     app.send(&ayla, &channel, "I see you").await.data();
     let live = ws.next_message().await.expect("the message arrives live");
@@ -160,7 +176,11 @@ async fn a_direct_message_notifies_the_recipient_only_when_not_watching() {
         .iter()
         .filter_map(|e| e["node"]["content"]["preview"].as_str())
         .collect();
-    assert_eq!(previews, vec!["back later", "psst, got a minute?"], "newest first");
+    assert_eq!(
+        previews,
+        vec!["back later", "psst, got a minute?"],
+        "newest first"
+    );
 
     // A third player can read neither the channel nor its history.
     let eve = app.new_character("Eve", "RANGER").await;
@@ -184,11 +204,16 @@ async fn history_pages_both_ways_with_stable_cursors() {
     let ayla = app.new_character("Ayla", "MAGE").await;
     let bram = app.new_character("Bram", "WARRIOR").await;
     let zone = format!("zone:{}", unique("z").to_lowercase());
-    const JOIN: &str = "mutation($a: ID!, $c: ID!) { joinChannel(actorId: $a, channelId: $c) { id kind } }";
+    const JOIN: &str =
+        "mutation($a: ID!, $c: ID!) { joinChannel(actorId: $a, channelId: $c) { id kind } }";
     for who in [&ayla, &bram] {
         let joined = app
             .client
-            .as_user(&who.player.access_token, JOIN, json!({ "a": who.actor_id, "c": zone }))
+            .as_user(
+                &who.player.access_token,
+                JOIN,
+                json!({ "a": who.actor_id, "c": zone }),
+            )
             .await;
         assert_eq!(joined.data()["joinChannel"]["kind"], "ZONE");
     }
@@ -218,7 +243,10 @@ async fn history_pages_both_ways_with_stable_cursors() {
     // Newest page by default, in chronological order.
     let newest = page(json!({ "l": 3 })).await;
     assert_eq!(texts(&newest), sent[5..8]);
-    assert_eq!(newest.data()["messages"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(
+        newest.data()["messages"]["pageInfo"]["hasPreviousPage"],
+        true
+    );
     // Backward from its start.
     let before = newest.data()["messages"]["pageInfo"]["startCursor"].clone();
     let older = page(json!({ "l": 3, "b": before })).await;
@@ -231,7 +259,8 @@ async fn history_pages_both_ways_with_stable_cursors() {
     app.send(&bram, &zone, "late").await.data();
     let second = page(json!({ "f": 3, "a": after })).await;
     assert_eq!(texts(&second), sent[3..6]);
-    let rest = page(json!({ "f": 100, "a": second.data()["messages"]["pageInfo"]["endCursor"] })).await;
+    let rest =
+        page(json!({ "f": 100, "a": second.data()["messages"]["pageInfo"]["endCursor"] })).await;
     assert_eq!(texts(&rest), ["m6", "m7", "late"]);
     assert_eq!(rest.data()["messages"]["pageInfo"]["hasNextPage"], false);
 
@@ -259,10 +288,15 @@ async fn limits_edits_mutes_and_reports() {
     let ayla = app.new_character("Ayla", "MAGE").await;
     let bram = app.new_character("Bram", "WARRIOR").await;
     let channel = "global";
-    const JOIN: &str = "mutation($a: ID!, $c: ID!) { joinChannel(actorId: $a, channelId: $c) { id } }";
+    const JOIN: &str =
+        "mutation($a: ID!, $c: ID!) { joinChannel(actorId: $a, channelId: $c) { id } }";
     for who in [&ayla, &bram] {
         app.client
-            .as_user(&who.player.access_token, JOIN, json!({ "a": who.actor_id, "c": channel }))
+            .as_user(
+                &who.player.access_token,
+                JOIN,
+                json!({ "a": who.actor_id, "c": channel }),
+            )
             .await
             .data();
     }
@@ -295,27 +329,45 @@ async fn limits_edits_mutes_and_reports() {
     // Edit and delete: own messages only.
     let sent = app.send(&ayla, channel, "helo @").await;
     let id = sent.data()["sendMessage"]["id"].clone();
-    const EDIT: &str = "mutation($m: ID!, $t: String!) { editMessage(messageId: $m, text: $t) { text editedAt } }";
+    const EDIT: &str =
+        "mutation($m: ID!, $t: String!) { editMessage(messageId: $m, text: $t) { text editedAt } }";
     app.client
-        .as_user(&bram.player.access_token, EDIT, json!({ "m": id, "t": "pwned" }))
+        .as_user(
+            &bram.player.access_token,
+            EDIT,
+            json!({ "m": id, "t": "pwned" }),
+        )
         .await
         .assert_error_code("FORBIDDEN");
     let edited = app
         .client
-        .as_user(&ayla.player.access_token, EDIT, json!({ "m": id, "t": "hello" }))
+        .as_user(
+            &ayla.player.access_token,
+            EDIT,
+            json!({ "m": id, "t": "hello" }),
+        )
         .await;
     assert_eq!(edited.data()["editMessage"]["text"], "hello");
     assert!(!edited.data()["editMessage"]["editedAt"].is_null());
 
     // Reports: once per player and message; admins read them.
-    const REPORT: &str = "mutation($m: ID!, $r: String!) { reportMessage(messageId: $m, reason: $r) { id text } }";
+    const REPORT: &str =
+        "mutation($m: ID!, $r: String!) { reportMessage(messageId: $m, reason: $r) { id text } }";
     let report = app
         .client
-        .as_user(&bram.player.access_token, REPORT, json!({ "m": id, "r": "spam" }))
+        .as_user(
+            &bram.player.access_token,
+            REPORT,
+            json!({ "m": id, "r": "spam" }),
+        )
         .await;
     assert_eq!(report.data()["reportMessage"]["text"], "hello");
     app.client
-        .as_user(&bram.player.access_token, REPORT, json!({ "m": id, "r": "spam" }))
+        .as_user(
+            &bram.player.access_token,
+            REPORT,
+            json!({ "m": id, "r": "spam" }),
+        )
         .await
         .assert_error_code("ALREADY_REPORTED");
     const REPORTS: &str = "{ messageReports { messageId reason } }";
@@ -324,7 +376,10 @@ async fn limits_edits_mutes_and_reports() {
         .as_user(&bram.player.access_token, REPORTS, json!({}))
         .await;
     denied.assert_error_code("FORBIDDEN");
-    let reports = app.client.as_user(&admin.access_token, REPORTS, json!({})).await;
+    let reports = app
+        .client
+        .as_user(&admin.access_token, REPORTS, json!({}))
+        .await;
     assert!(reports.data()["messageReports"]
         .as_array()
         .expect("reports")
@@ -339,7 +394,11 @@ async fn limits_edits_mutes_and_reports() {
     assert_eq!(deleted.data()["deleteMessage"]["deleted"], true);
     assert_eq!(deleted.data()["deleteMessage"]["text"], "");
     app.client
-        .as_user(&ayla.player.access_token, EDIT, json!({ "m": id, "t": "undo" }))
+        .as_user(
+            &ayla.player.access_token,
+            EDIT,
+            json!({ "m": id, "t": "undo" }),
+        )
         .await
         .assert_error_code("MESSAGE_DELETED");
 
@@ -355,11 +414,19 @@ async fn limits_edits_mutes_and_reports() {
         .await;
     refused.assert_error_code("FORBIDDEN");
     app.client
-        .as_user(&admin.access_token, MUTE, json!({ "c": channel, "a": bram.actor_id, "m": 0 }))
+        .as_user(
+            &admin.access_token,
+            MUTE,
+            json!({ "c": channel, "a": bram.actor_id, "m": 0 }),
+        )
         .await
         .assert_error_code("BAD_USER_INPUT");
     app.client
-        .as_user(&admin.access_token, MUTE, json!({ "c": channel, "a": bram.actor_id, "m": 10 }))
+        .as_user(
+            &admin.access_token,
+            MUTE,
+            json!({ "c": channel, "a": bram.actor_id, "m": 10 }),
+        )
         .await
         .data();
     app.send(&bram, channel, "can anyone hear me")

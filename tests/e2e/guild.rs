@@ -46,7 +46,10 @@ async fn join_guild_invite_notifies_the_invitee_live_and_accepting_shows_the_mem
     assert_eq!(event["type"], "next", "{event}");
     let notification = &event["payload"]["data"]["notificationReceived"];
     assert_eq!(notification["code"], "GUILD_INVITATION");
-    assert_eq!(notification["content"]["invitationId"], invitation_id.as_str());
+    assert_eq!(
+        notification["content"]["invitationId"],
+        invitation_id.as_str()
+    );
     assert!(
         notification["subject"]
             .as_str()
@@ -73,9 +76,16 @@ async fn join_guild_invite_notifies_the_invitee_live_and_accepting_shows_the_mem
 
     let accepted = app
         .client
-        .as_user(&bram.player.access_token, ACCEPT, json!({ "i": invitation_id }))
+        .as_user(
+            &bram.player.access_token,
+            ACCEPT,
+            json!({ "i": invitation_id }),
+        )
         .await;
-    assert_eq!(accepted.data()["acceptGuildInvitation"]["status"], "ACCEPTED");
+    assert_eq!(
+        accepted.data()["acceptGuildInvitation"]["status"],
+        "ACCEPTED"
+    );
 
     // One query spans users (me), chaos (actors, names) and guild (guild, members).
     let me = app
@@ -91,7 +101,11 @@ async fn join_guild_invite_notifies_the_invitee_live_and_accepting_shows_the_mem
         .iter()
         .filter_map(|m| m["name"].as_str())
         .collect();
-    assert_eq!(members, vec![ayla.name.as_str(), bram.name.as_str()], "leader first");
+    assert_eq!(
+        members,
+        vec![ayla.name.as_str(), bram.name.as_str()],
+        "leader first"
+    );
 
     // The inbox keeps it; reading it clears the unread count.
     let inbox = app.inbox_with(&bram.player, 1).await;
@@ -148,89 +162,175 @@ async fn guild_commands_check_ownership_roles_and_limits() {
             json!({ "g": guild_id }),
         )
         .await;
-    let taken = name.data()["guild"]["name"].as_str().expect("name").to_uppercase();
-    call(&outsider, CREATE_GUILD, json!({ "a": outsider.actor_id, "n": taken }))
-        .await
-        .assert_error_code("GUILD_NAME_TAKEN");
-    call(&outsider, CREATE_GUILD, json!({ "a": outsider.actor_id, "n": "x;" }))
-        .await
-        .assert_error_code("BAD_USER_INPUT");
+    let taken = name.data()["guild"]["name"]
+        .as_str()
+        .expect("name")
+        .to_uppercase();
+    call(
+        &outsider,
+        CREATE_GUILD,
+        json!({ "a": outsider.actor_id, "n": taken }),
+    )
+    .await
+    .assert_error_code("GUILD_NAME_TAKEN");
+    call(
+        &outsider,
+        CREATE_GUILD,
+        json!({ "a": outsider.actor_id, "n": "x;" }),
+    )
+    .await
+    .assert_error_code("BAD_USER_INPUT");
     // Acting with someone else's actor.
-    call(&outsider, INVITE, json!({ "a": leader.actor_id, "i": outsider.actor_id }))
-        .await
-        .assert_error_code("FORBIDDEN");
+    call(
+        &outsider,
+        INVITE,
+        json!({ "a": leader.actor_id, "i": outsider.actor_id }),
+    )
+    .await
+    .assert_error_code("FORBIDDEN");
     // Acting without a guild.
-    call(&outsider, INVITE, json!({ "a": outsider.actor_id, "i": member.actor_id }))
-        .await
-        .assert_error_code("NOT_IN_GUILD");
+    call(
+        &outsider,
+        INVITE,
+        json!({ "a": outsider.actor_id, "i": member.actor_id }),
+    )
+    .await
+    .assert_error_code("NOT_IN_GUILD");
     // Unauthenticated callers are stopped at the router.
     app.client
-        .anonymous(INVITE, json!({ "a": leader.actor_id, "i": member.actor_id }))
+        .anonymous(
+            INVITE,
+            json!({ "a": leader.actor_id, "i": member.actor_id }),
+        )
         .await
         .assert_error_code("UNAUTHENTICATED");
 
     let invite = |invitee: &Character| {
-        call(&leader, INVITE, json!({ "a": leader.actor_id, "i": invitee.actor_id }))
+        call(
+            &leader,
+            INVITE,
+            json!({ "a": leader.actor_id, "i": invitee.actor_id }),
+        )
     };
     let invitation = invite(&member).await;
     let invitation_id = invitation.data()["inviteToGuild"]["id"].clone();
-    invite(&member).await.assert_error_code("INVITATION_PENDING");
+    invite(&member)
+        .await
+        .assert_error_code("INVITATION_PENDING");
     // Only the invitee's player may answer.
     call(&outsider, ACCEPT, json!({ "i": invitation_id }))
         .await
         .assert_error_code("FORBIDDEN");
-    call(&member, ACCEPT, json!({ "i": invitation_id })).await.data();
+    call(&member, ACCEPT, json!({ "i": invitation_id }))
+        .await
+        .data();
     call(&member, ACCEPT, json!({ "i": invitation_id }))
         .await
         .assert_error_code("INVITATION_NOT_PENDING");
     invite(&member).await.assert_error_code("ALREADY_IN_GUILD");
 
     // Plain members may not invite or kick.
-    call(&member, INVITE, json!({ "a": member.actor_id, "i": third.actor_id }))
-        .await
-        .assert_error_code("MISSING_GUILD_PERMISSION");
-    const KICK: &str = "mutation($a: ID!, $m: ID!) { kickGuildMember(actorId: $a, memberActorId: $m) }";
-    call(&member, KICK, json!({ "a": member.actor_id, "m": leader.actor_id }))
-        .await
-        .assert_error_code("MISSING_GUILD_PERMISSION");
+    call(
+        &member,
+        INVITE,
+        json!({ "a": member.actor_id, "i": third.actor_id }),
+    )
+    .await
+    .assert_error_code("MISSING_GUILD_PERMISSION");
+    const KICK: &str =
+        "mutation($a: ID!, $m: ID!) { kickGuildMember(actorId: $a, memberActorId: $m) }";
+    call(
+        &member,
+        KICK,
+        json!({ "a": member.actor_id, "m": leader.actor_id }),
+    )
+    .await
+    .assert_error_code("MISSING_GUILD_PERMISSION");
 
     // A closed guild takes join requests; an officer decides.
-    let request = call(&third, JOIN_GUILD, json!({ "a": third.actor_id, "g": guild_id })).await;
+    let request = call(
+        &third,
+        JOIN_GUILD,
+        json!({ "a": third.actor_id, "g": guild_id }),
+    )
+    .await;
     let result = &request.data()["joinGuild"];
     assert_eq!(result["joined"], false);
     let request_id = result["request"]["id"].clone();
-    call(&third, JOIN_GUILD, json!({ "a": third.actor_id, "g": guild_id }))
-        .await
-        .assert_error_code("JOIN_REQUEST_PENDING");
+    call(
+        &third,
+        JOIN_GUILD,
+        json!({ "a": third.actor_id, "g": guild_id }),
+    )
+    .await
+    .assert_error_code("JOIN_REQUEST_PENDING");
     const APPROVE: &str = "mutation($a: ID!, $r: ID!) { approveGuildJoinRequest(actorId: $a, requestId: $r) { status } }";
-    call(&member, APPROVE, json!({ "a": member.actor_id, "r": request_id }))
-        .await
-        .assert_error_code("MISSING_GUILD_PERMISSION");
-    let approved = call(&leader, APPROVE, json!({ "a": leader.actor_id, "r": request_id })).await;
-    assert_eq!(approved.data()["approveGuildJoinRequest"]["status"], "APPROVED");
+    call(
+        &member,
+        APPROVE,
+        json!({ "a": member.actor_id, "r": request_id }),
+    )
+    .await
+    .assert_error_code("MISSING_GUILD_PERMISSION");
+    let approved = call(
+        &leader,
+        APPROVE,
+        json!({ "a": leader.actor_id, "r": request_id }),
+    )
+    .await;
+    assert_eq!(
+        approved.data()["approveGuildJoinRequest"]["status"],
+        "APPROVED"
+    );
 
     // The guild is full at the test limit of three.
     invite(&outsider).await.assert_error_code("GUILD_FULL");
 
     // Custom roles: ranked below the creator, never granting more than it holds.
     const CREATE_ROLE: &str = "mutation($a: ID!, $n: String!, $r: Int!, $p: [Permission!]!) { createGuildRole(actorId: $a, name: $n, rank: $r, permissions: $p) { id kind rank permissions } }";
-    let role = call(&leader, CREATE_ROLE, json!({ "a": leader.actor_id, "n": "Recruiter", "r": 50, "p": ["INVITE", "KICK"] })).await;
+    let role = call(
+        &leader,
+        CREATE_ROLE,
+        json!({ "a": leader.actor_id, "n": "Recruiter", "r": 50, "p": ["INVITE", "KICK"] }),
+    )
+    .await;
     let role_id = role.data()["createGuildRole"]["id"].clone();
-    call(&leader, CREATE_ROLE, json!({ "a": leader.actor_id, "n": "Recruiter", "r": 60, "p": [] }))
-        .await
-        .assert_error_code("ROLE_NAME_TAKEN");
-    call(&leader, CREATE_ROLE, json!({ "a": leader.actor_id, "n": "Boss", "r": 0, "p": [] }))
-        .await
-        .assert_error_code("BAD_USER_INPUT");
+    call(
+        &leader,
+        CREATE_ROLE,
+        json!({ "a": leader.actor_id, "n": "Recruiter", "r": 60, "p": [] }),
+    )
+    .await
+    .assert_error_code("ROLE_NAME_TAKEN");
+    call(
+        &leader,
+        CREATE_ROLE,
+        json!({ "a": leader.actor_id, "n": "Boss", "r": 0, "p": [] }),
+    )
+    .await
+    .assert_error_code("BAD_USER_INPUT");
     const SET_ROLE: &str = "mutation($a: ID!, $m: ID!, $r: ID!) { setGuildMemberRole(actorId: $a, memberActorId: $m, roleId: $r) }";
-    call(&leader, SET_ROLE, json!({ "a": leader.actor_id, "m": member.actor_id, "r": role_id }))
-        .await
-        .data();
+    call(
+        &leader,
+        SET_ROLE,
+        json!({ "a": leader.actor_id, "m": member.actor_id, "r": role_id }),
+    )
+    .await
+    .data();
     // The recruiter may now kick plain members, but not its equals or seniors.
-    call(&member, KICK, json!({ "a": member.actor_id, "m": leader.actor_id }))
-        .await
-        .assert_error_code("OUTRANKED");
-    let kicked = call(&member, KICK, json!({ "a": member.actor_id, "m": third.actor_id })).await;
+    call(
+        &member,
+        KICK,
+        json!({ "a": member.actor_id, "m": leader.actor_id }),
+    )
+    .await
+    .assert_error_code("OUTRANKED");
+    let kicked = call(
+        &member,
+        KICK,
+        json!({ "a": member.actor_id, "m": third.actor_id }),
+    )
+    .await;
     assert_eq!(kicked.data()["kickGuildMember"], true);
     // The kicked player heard about the approval and the kick through the event bus.
     let inbox = app.inbox_with(&third.player, 2).await;
@@ -240,29 +340,50 @@ async fn guild_commands_check_ownership_roles_and_limits() {
         .iter()
         .filter_map(|e| e["node"]["code"].as_str())
         .collect();
-    assert_eq!(codes, ["GUILD_KICKED", "GUILD_JOIN_REQUEST_APPROVED"], "newest first");
+    assert_eq!(
+        codes,
+        ["GUILD_KICKED", "GUILD_JOIN_REQUEST_APPROVED"],
+        "newest first"
+    );
 
     // A leader with members must hand over before leaving.
     const LEAVE: &str = "mutation($a: ID!) { leaveGuild(actorId: $a) }";
     call(&leader, LEAVE, json!({ "a": leader.actor_id }))
         .await
         .assert_error_code("LEADER_MUST_TRANSFER");
-    call(&leader, "mutation($a: ID!, $n: ID!) { transferGuildLeadership(actorId: $a, newLeaderActorId: $n) }", json!({ "a": leader.actor_id, "n": member.actor_id }))
+    call(
+        &leader,
+        "mutation($a: ID!, $n: ID!) { transferGuildLeadership(actorId: $a, newLeaderActorId: $n) }",
+        json!({ "a": leader.actor_id, "n": member.actor_id }),
+    )
+    .await
+    .data();
+    let roles = call(&member, ME_GUILD, json!({})).await;
+    assert_eq!(
+        roles.data()["me"]["actors"][0]["guildRole"]["kind"],
+        "LEADER"
+    );
+    call(&leader, LEAVE, json!({ "a": leader.actor_id }))
         .await
         .data();
-    let roles = call(&member, ME_GUILD, json!({})).await;
-    assert_eq!(roles.data()["me"]["actors"][0]["guildRole"]["kind"], "LEADER");
-    call(&leader, LEAVE, json!({ "a": leader.actor_id })).await.data();
     let gone = call(&leader, ME_GUILD, json!({})).await;
     assert!(gone.data()["me"]["actors"][0]["guild"].is_null());
 
     // Disbanding ends every membership; members are told.
-    call(&member, "mutation($a: ID!) { disbandGuild(actorId: $a) }", json!({ "a": member.actor_id }))
-        .await
-        .data();
+    call(
+        &member,
+        "mutation($a: ID!) { disbandGuild(actorId: $a) }",
+        json!({ "a": member.actor_id }),
+    )
+    .await
+    .data();
     let lookup = app
         .client
-        .as_user(&member.player.access_token, "query($g: ID!) { guild(id: $g) { id } }", json!({ "g": guild_id }))
+        .as_user(
+            &member.player.access_token,
+            "query($g: ID!) { guild(id: $g) { id } }",
+            json!({ "g": guild_id }),
+        )
         .await;
     assert!(lookup.data()["guild"].is_null());
     app.supergraph.stop().await.expect("stops cleanly");

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use chaos_subgraph::settings::RuleSettings;
 use chaos_subgraph::ChaosSettings;
+use chaos_supergraph::supergraph::{self, Listeners, RunningSupergraph, SupergraphConfig};
 use chat_subgraph::settings::ChatRules;
 use chat_subgraph::ChatSettings;
 use guild_subgraph::settings::GuildRules;
 use guild_subgraph::GuildSettings;
 use notifications_subgraph::NotificationsSettings;
-use chaos_supergraph::supergraph::{self, Listeners, RunningSupergraph, SupergraphConfig};
 use serde_json::{json, Value};
 use subgraph_kit::auth::AccessClaims;
 use subgraph_kit::secret::Secret;
@@ -131,8 +131,12 @@ pub async fn spawn_app() -> TestApp {
         live,
         events: Default::default(),
     };
-    let kafka = std::env::var("CHAOS_TEST_KAFKA_BOOTSTRAP").ok();
-    let bus = subgraph_kit::events::bus_from_config(kafka.as_deref()).expect("the bus connects");
+    // Tests share one broker: each app gets its own topics and consumer groups.
+    let events = subgraph_kit::settings::EventSettings {
+        kafka_bootstrap: std::env::var("CHAOS_TEST_KAFKA_BOOTSTRAP").ok(),
+        namespace: format!("{}.", unique("test-")),
+    };
+    let bus = subgraph_kit::events::bus_from_config(&events).expect("the bus connects");
     let config = SupergraphConfig {
         users,
         chaos,
@@ -261,7 +265,8 @@ where
 }
 
 pub const CREATE_GUILD: &str = "mutation($a: ID!, $n: String!, $p: JoinPolicy) { createGuild(actorId: $a, name: $n, joinPolicy: $p) { id name joinPolicy } }";
-pub const INVITE: &str = "mutation($a: ID!, $i: ID!) { inviteToGuild(actorId: $a, inviteeActorId: $i) { id status } }";
+pub const INVITE: &str =
+    "mutation($a: ID!, $i: ID!) { inviteToGuild(actorId: $a, inviteeActorId: $i) { id status } }";
 pub const ACCEPT: &str =
     "mutation($i: ID!) { acceptGuildInvitation(invitationId: $i) { id status } }";
 pub const JOIN_GUILD: &str = "mutation($a: ID!, $g: ID!) { joinGuild(actorId: $a, guildId: $g) { joined request { id status } } }";
@@ -318,9 +323,14 @@ impl TestApp {
     /// The player's inbox (`INBOX`), once it holds at least `count` notifications.
     pub async fn inbox_with(&self, player: &Player, count: usize) -> Value {
         eventually("notifications", || async {
-            let response = self.client.as_user(&player.access_token, INBOX, json!({})).await;
+            let response = self
+                .client
+                .as_user(&player.access_token, INBOX, json!({}))
+                .await;
             let data = response.data().clone();
-            let held = data["notifications"]["edges"].as_array().map_or(0, Vec::len);
+            let held = data["notifications"]["edges"]
+                .as_array()
+                .map_or(0, Vec::len);
             (held >= count).then_some(data)
         })
         .await

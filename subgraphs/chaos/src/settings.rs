@@ -1,8 +1,8 @@
 //! Configuration of the chaos backend (`CHAOS_CHAOS__…`).
 
 use serde::Deserialize;
-pub use subgraph_kit::settings::{EventSettings, LiveSettings};
 use subgraph_kit::settings::{AuthSettings, DatabaseSettings, ServerSettings};
+pub use subgraph_kit::settings::{EventSettings, LiveSettings};
 
 /// Everything the chaos backend reads at start.
 #[derive(Debug, Clone, Deserialize)]

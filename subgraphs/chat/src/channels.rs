@@ -56,7 +56,8 @@ pub enum Channel {
 impl Channel {
     /// Parses a channel id; anything else is an error message for the client.
     pub fn parse(id: &str) -> Result<Self, String> {
-        let invalid = || format!("`{id}` is not a channel id (global, zone:…, party:…, guild:…, dm:…:…)");
+        let invalid =
+            || format!("`{id}` is not a channel id (global, zone:…, party:…, guild:…, dm:…:…)");
         let uuid = |s: &str| s.parse::<Uuid>().map_err(|_| invalid());
         if id == "global" {
             return Ok(Channel::Global);
@@ -207,23 +208,41 @@ mod tests {
             Ok(Channel::direct(a, b).id())
         );
         assert_eq!(Channel::direct(a, b).other_participant(a), Some(b));
-        assert_eq!(Channel::direct(a, b).other_participant(Uuid::new_v4()), None);
+        assert_eq!(
+            Channel::direct(a, b).other_participant(Uuid::new_v4()),
+            None
+        );
     }
 
     #[test]
     fn malformed_channel_ids_are_refused() {
         let a = Uuid::new_v4();
-        for id in ["", "Global", "zone:", "zone:Upper", "guild:nope", "dm:x:y", &format!("dm:{a}:{a}"), "raid:1"] {
+        for id in [
+            "",
+            "Global",
+            "zone:",
+            "zone:Upper",
+            "guild:nope",
+            "dm:x:y",
+            &format!("dm:{a}:{a}"),
+            "raid:1",
+        ] {
             assert!(Channel::parse(id).is_err(), "{id} should be refused");
         }
     }
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        assert_eq!(clean_text("  hi\u{7} there ", 10), Ok("hi there".to_string()));
+        assert_eq!(
+            clean_text("  hi\u{7} there ", 10),
+            Ok("hi there".to_string())
+        );
         assert_eq!(clean_text("   ", 10), Err(TextError::Empty));
         assert_eq!(clean_text(&"é".repeat(11), 10), Err(TextError::TooLong));
-        assert_eq!(clean_text(&"é".repeat(10), 10).map(|t| t.chars().count()), Ok(10));
+        assert_eq!(
+            clean_text(&"é".repeat(10), 10).map(|t| t.chars().count()),
+            Ok(10)
+        );
     }
 
     #[test]

@@ -49,6 +49,17 @@ pub struct Deps {
     pub settings: Arc<ChatSettings>,
 }
 
+impl Deps {
+    fn env(&self) -> service::Env<'_> {
+        service::Env {
+            db: &self.db,
+            directory: &self.directory,
+            presence: &self.presence,
+            rules: &self.settings.rules,
+        }
+    }
+}
+
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
 pub fn schema(deps: Option<Deps>) -> ChatSchema {
     let builder = Schema::build(Query, Mutation, Subscription)
@@ -230,7 +241,6 @@ impl Query {
     /// oldest (or a cursor); `last`/`before` read backward from the newest (or a cursor);
     /// with neither, the newest page. Cursors stay valid as messages arrive.
     #[graphql(directive = authenticated::apply())]
-    #[allow(clippy::too_many_arguments)]
     async fn messages(
         &self,
         ctx: &Context<'_>,
@@ -274,18 +284,23 @@ impl Query {
     #[graphql(directive = authenticated::apply())]
     async fn my_channels(&self, ctx: &Context<'_>, actor_id: ID) -> ApiResult<Vec<ChatChannel>> {
         let viewer = ctx.viewer()?;
-        Ok(service::channels_of(&deps(ctx).db, viewer, parse_id(&actor_id)?)
-            .await?
-            .into_iter()
-            .map(ChatChannel)
-            .collect())
+        Ok(
+            service::channels_of(&deps(ctx).db, viewer, parse_id(&actor_id)?)
+                .await?
+                .into_iter()
+                .map(ChatChannel)
+                .collect(),
+        )
     }
 
     /// The direct channel between two actors.
     async fn direct_channel(&self, actor_id: ID, other_actor_id: ID) -> ApiResult<ChatChannel> {
         let (a, b) = (parse_id(&actor_id)?, parse_id(&other_actor_id)?);
         if a == b {
-            return Err(KitError::BadUserInput("a direct channel joins two different actors".into()).into());
+            return Err(KitError::BadUserInput(
+                "a direct channel joins two different actors".into(),
+            )
+            .into());
         }
         Ok(ChatChannel(Channel::direct(a, b)))
     }
@@ -360,17 +375,8 @@ impl Mutation {
         let viewer = ctx.viewer()?;
         let d = deps(ctx);
         let channel = parse_channel(&channel_id)?;
-        let sent = service::send_message(
-            &d.db,
-            &d.directory,
-            &d.presence,
-            &d.settings.rules,
-            viewer,
-            parse_id(&actor_id)?,
-            &channel,
-            &text,
-        )
-        .await?;
+        let sent =
+            service::send_message(&d.env(), viewer, parse_id(&actor_id)?, &channel, &text).await?;
         if sent.has_events {
             d.outbox.committed();
         }
@@ -389,8 +395,14 @@ impl Mutation {
         let viewer = ctx.viewer()?;
         let d = deps(ctx);
         Ok(ChatMessage(
-            service::edit_message(&d.db, &d.settings.rules, viewer, parse_id(&message_id)?, &text)
-                .await?,
+            service::edit_message(
+                &d.db,
+                &d.settings.rules,
+                viewer,
+                parse_id(&message_id)?,
+                &text,
+            )
+            .await?,
         ))
     }
 
@@ -418,9 +430,7 @@ impl Mutation {
         let channel = parse_channel(&channel_id)?;
         Ok(ChannelMute(
             service::mute(
-                &d.db,
-                &d.directory,
-                &d.settings.rules,
+                &d.env(),
                 viewer,
                 &channel,
                 parse_id(&actor_id)?,
@@ -471,7 +481,10 @@ async fn announce(pubsub: &dyn PubSub, message: &message::Model) {
             return;
         }
     };
-    if let Err(err) = pubsub.publish(&channel_topic(&message.channel_id), payload).await {
+    if let Err(err) = pubsub
+        .publish(&channel_topic(&message.channel_id), payload)
+        .await
+    {
         tracing::warn!(message_id = %message.id, cause = %err, "message not announced to live subscribers");
     }
 }

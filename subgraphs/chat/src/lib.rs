@@ -45,8 +45,9 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
-    let db = subgraph_kit::db::connect_and_migrate::<migrations::chat::Migrator>(&settings.database)
-        .await?;
+    let db =
+        subgraph_kit::db::connect_and_migrate::<migrations::chat::Migrator>(&settings.database)
+            .await?;
     let pubsub = subgraph_kit::pubsub::from_url(settings.live.redis_url(), "chat").await?;
     let (relay, outbox) = outbox::start_relay(db.clone(), bus.clone(), RELAY_IDLE);
     let projection = Arc::new(consumer::Projection);
@@ -86,7 +87,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let verifier = JwtVerifier::remote(&settings.auth);
-    let bus = events::bus_from_config(settings.events.kafka_bootstrap.as_deref())?;
+    let bus = events::bus_from_config(&settings.events)?;
     app(settings, verifier, bus)
         .await?
         .serve(listener, shutdown)

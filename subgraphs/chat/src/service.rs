@@ -27,6 +27,18 @@ use crate::presence::Presence;
 use crate::settings::ChatRules;
 use crate::CHAT_EVENTS_TOPIC;
 
+/// What the commands that reach beyond the database need.
+pub struct Env<'a> {
+    /// The chat database.
+    pub db: &'a DatabaseConnection,
+    /// Actor lookups in chaos.
+    pub directory: &'a ActorDirectory,
+    /// Who watches which channel on this replica.
+    pub presence: &'a Presence,
+    /// Chat rules.
+    pub rules: &'a ChatRules,
+}
+
 /// Most distinct `@mentions` notified per message.
 const MAX_MENTIONS: usize = 5;
 
@@ -101,9 +113,11 @@ pub async fn may_read(
             > 0),
         Channel::Direct(a, b) => {
             let participants = direct_participants(db, directory, channel).await?;
-            Ok([a, b]
-                .iter()
-                .any(|id| participants.get(id).is_some_and(|p| p.user_id == viewer.user_id)))
+            Ok([a, b].iter().any(|id| {
+                participants
+                    .get(id)
+                    .is_some_and(|p| p.user_id == viewer.user_id)
+            }))
         }
         _ => Ok(channel_member::Entity::find()
             .filter(channel_member::Column::ChannelId.eq(channel.id()))
@@ -195,24 +209,28 @@ pub struct Sent {
 }
 
 /// Sends a message as one of the viewer's actors.
-#[allow(clippy::too_many_arguments)]
 pub async fn send_message(
-    db: &DatabaseConnection,
-    directory: &ActorDirectory,
-    presence: &Presence,
-    rules: &ChatRules,
+    env: &Env<'_>,
     viewer: &Viewer,
     actor_id: Uuid,
     channel: &Channel,
     text: &str,
 ) -> Result<Sent, ChatError> {
+    let Env {
+        db,
+        directory,
+        presence,
+        rules,
+    } = *env;
     let body = clean(text, rules)?;
     let participants = direct_participants(db, directory, channel).await?;
     let mentioned = match channel {
         Channel::Direct(..) => Vec::new(),
-        _ => directory
-            .find_by_names(&channels::mentions(&body, MAX_MENTIONS))
-            .await?,
+        _ => {
+            directory
+                .find_by_names(&channels::mentions(&body, MAX_MENTIONS))
+                .await?
+        }
     };
     let sender_name = match participants.get(&actor_id) {
         Some(sender) => Some(sender.name.clone()),
@@ -233,11 +251,16 @@ pub async fn send_message(
     }
     let recent = message::Entity::find()
         .filter(message::Column::SenderUserId.eq(viewer.user_id))
-        .filter(message::Column::CreatedAt.gt(now - Duration::seconds(rules.rate_limit_window_secs)))
+        .filter(
+            message::Column::CreatedAt.gt(now - Duration::seconds(rules.rate_limit_window_secs)),
+        )
         .count(&txn)
         .await?;
     if recent >= rules.rate_limit_messages {
-        return Err(ChatError::RateLimited(rules.rate_limit_messages, rules.rate_limit_window_secs));
+        return Err(ChatError::RateLimited(
+            rules.rate_limit_messages,
+            rules.rate_limit_window_secs,
+        ));
     }
     ensure_channel(&txn, channel).await?;
     let stored = message::ActiveModel {
@@ -443,15 +466,19 @@ pub async fn history(
 
 /// Mutes the owner of `actor_id` in `channel` for `minutes` (moderators).
 pub async fn mute(
-    db: &DatabaseConnection,
-    directory: &ActorDirectory,
-    rules: &ChatRules,
+    env: &Env<'_>,
     viewer: &Viewer,
     channel: &Channel,
     actor_id: Uuid,
     minutes: i64,
     reason: &str,
 ) -> Result<mute::Model, ChatError> {
+    let Env {
+        db,
+        directory,
+        rules,
+        ..
+    } = *env;
     viewer.require_scope(SCOPE_ADMIN)?;
     if !(1..=rules.max_mute_minutes).contains(&minutes) {
         return Err(KitError::BadUserInput(format!(

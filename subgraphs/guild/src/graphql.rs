@@ -184,7 +184,10 @@ impl Guild {
     /// Member actors, most senior first.
     async fn members(&self, ctx: &Context<'_>) -> ApiResult<Vec<ActorRef>> {
         let members = service::members_by_seniority(&deps(ctx).db, self.0.id).await?;
-        Ok(members.into_iter().map(|m| actor(m.member.actor_id)).collect())
+        Ok(members
+            .into_iter()
+            .map(|m| actor(m.member.actor_id))
+            .collect())
     }
     /// Members with their roles, most senior first.
     async fn memberships(&self, ctx: &Context<'_>) -> ApiResult<Vec<GuildMember>> {
@@ -225,8 +228,12 @@ impl Guild {
     async fn join_requests(&self, ctx: &Context<'_>) -> ApiResult<Vec<GuildJoinRequest>> {
         let viewer = ctx.viewer()?;
         let db = &deps(ctx).db;
-        if !service::viewer_may(db, viewer, self.0.id, Some(Permission::ManageJoinRequests)).await? {
-            return Err(KitError::Forbidden("needs the MANAGE_JOIN_REQUESTS permission in this guild").into());
+        if !service::viewer_may(db, viewer, self.0.id, Some(Permission::ManageJoinRequests)).await?
+        {
+            return Err(KitError::Forbidden(
+                "needs the MANAGE_JOIN_REQUESTS permission in this guild",
+            )
+            .into());
         }
         Ok(service::pending_join_requests(db, self.0.id)
             .await?

@@ -88,7 +88,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let verifier = JwtVerifier::remote(&settings.auth);
-    let bus = events::bus_from_config(settings.events.kafka_bootstrap.as_deref())?;
+    let bus = events::bus_from_config(&settings.events)?;
     app(settings, verifier, bus)
         .await?
         .serve(listener, shutdown)

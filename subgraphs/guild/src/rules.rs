@@ -51,7 +51,12 @@ pub struct Permissions(BTreeSet<Permission>);
 impl Permissions {
     /// Parses the stored form; unknown codes (from a newer version) are ignored.
     pub fn decode(stored: &str) -> Self {
-        Self(stored.split(',').filter_map(Permission::from_code).collect())
+        Self(
+            stored
+                .split(',')
+                .filter_map(Permission::from_code)
+                .collect(),
+        )
     }
 
     /// The stored form.
@@ -148,7 +153,12 @@ pub fn builtin_roles() -> [(&'static str, RoleKind, i32, Permissions); 3] {
             .into_iter()
             .collect(),
         ),
-        ("Member", RoleKind::Member, MEMBER_RANK, Permissions::default()),
+        (
+            "Member",
+            RoleKind::Member,
+            MEMBER_RANK,
+            Permissions::default(),
+        ),
     ]
 }
 
@@ -235,17 +245,21 @@ mod tests {
         let set: Permissions = [Permission::Kick, Permission::Invite].into_iter().collect();
         assert_eq!(set.encode(), "INVITE,KICK");
         assert_eq!(Permissions::decode(&set.encode()), set);
-        assert_eq!(Permissions::decode("KICK,FLY"), [Permission::Kick].into_iter().collect());
+        assert_eq!(
+            Permissions::decode("KICK,FLY"),
+            [Permission::Kick].into_iter().collect()
+        );
         assert_eq!(Permissions::decode(""), Permissions::default());
     }
 
     #[test]
     fn the_leader_can_do_everything_and_members_nothing() {
-        let [leader, officer, member] = builtin_roles().map(|(_, kind, rank, permissions)| Standing {
-            kind,
-            rank,
-            permissions,
-        });
+        let [leader, officer, member] =
+            builtin_roles().map(|(_, kind, rank, permissions)| Standing {
+                kind,
+                rank,
+                permissions,
+            });
         for permission in Permission::ALL {
             assert!(leader.can(permission));
             assert!(!member.can(permission));
@@ -261,7 +275,10 @@ mod tests {
 
     #[test]
     fn names_are_validated() {
-        assert_eq!(validate_guild_name("  Iron Wolves ").as_deref(), Ok("Iron Wolves"));
+        assert_eq!(
+            validate_guild_name("  Iron Wolves ").as_deref(),
+            Ok("Iron Wolves")
+        );
         assert!(validate_guild_name("ab").is_err());
         assert!(validate_guild_name("-Dash").is_err());
         assert!(validate_guild_name("Two  Spaces").is_err());

@@ -26,9 +26,7 @@ use uuid::Uuid;
 use entities::guild::{guild, invitation, join_request, member, role};
 
 use crate::error::GuildError;
-use crate::rules::{
-    self, builtin_roles, Permission, Permissions, RoleKind, Standing, MEMBER_RANK,
-};
+use crate::rules::{self, builtin_roles, Permission, Permissions, RoleKind, Standing, MEMBER_RANK};
 use crate::settings::GuildRules;
 use crate::GUILD_EVENTS_TOPIC;
 
@@ -184,7 +182,9 @@ async fn membership(
     let role = role::Entity::find_by_id(member.role_id)
         .one(db)
         .await?
-        .ok_or_else(|| KitError::Internal(format!("role {} of a member is missing", member.role_id)))?;
+        .ok_or_else(|| {
+            KitError::Internal(format!("role {} of a member is missing", member.role_id))
+        })?;
     Ok(Some(Membership { member, role }))
 }
 
@@ -229,8 +229,14 @@ impl Acting {
     }
 }
 
-async fn act(txn: &DatabaseTransaction, viewer: &Viewer, actor_id: Uuid) -> Result<Acting, GuildError> {
-    let first = membership(txn, actor_id).await?.ok_or(GuildError::NotInGuild)?;
+async fn act(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor_id: Uuid,
+) -> Result<Acting, GuildError> {
+    let first = membership(txn, actor_id)
+        .await?
+        .ok_or(GuildError::NotInGuild)?;
     if first.member.user_id != viewer.user_id {
         return Err(KitError::Forbidden("the actor belongs to another player").into());
     }
@@ -260,7 +266,9 @@ async fn role_of_kind(
         .filter(role::Column::Kind.eq(kind.code()))
         .one(db)
         .await?
-        .ok_or_else(|| KitError::Internal(format!("guild {guild_id} lacks its {} role", kind.code())))?)
+        .ok_or_else(|| {
+            KitError::Internal(format!("guild {guild_id} lacks its {} role", kind.code()))
+        })?)
 }
 
 /// Adds `actor` to the locked `guild` as a plain member, enforcing the member limit and
@@ -273,7 +281,11 @@ async fn admit(
     via: &str,
     viewer: &Viewer,
 ) -> Result<MemberChange, GuildError> {
-    if member::Entity::find_by_id(actor_id).one(txn).await?.is_some() {
+    if member::Entity::find_by_id(actor_id)
+        .one(txn)
+        .await?
+        .is_some()
+    {
         return Err(GuildError::AlreadyInGuild);
     }
     if member_count(txn, guild.id).await? >= guild.member_limit as u64 {
@@ -338,7 +350,9 @@ async fn remove_member(
     by_actor_id: Option<Uuid>,
     viewer: Option<&Viewer>,
 ) -> Result<MemberChange, GuildError> {
-    member::Entity::delete_by_id(gone.actor_id).exec(txn).await?;
+    member::Entity::delete_by_id(gone.actor_id)
+        .exec(txn)
+        .await?;
     emit(
         txn,
         "guild.member_left",
@@ -395,11 +409,18 @@ async fn change_role(
 }
 
 /// Closes every pending invitation and join request matching `condition`.
-async fn close_pending(txn: &DatabaseTransaction, condition: Condition, actor_condition: Condition) -> Result<(), GuildError> {
+async fn close_pending(
+    txn: &DatabaseTransaction,
+    condition: Condition,
+    actor_condition: Condition,
+) -> Result<(), GuildError> {
     let now = Utc::now();
     invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value("CANCELLED"))
-        .col_expr(invitation::Column::PendingKey, Expr::value(Option::<String>::None))
+        .col_expr(
+            invitation::Column::PendingKey,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(invitation::Column::DecidedAt, Expr::value(Some(now)))
         .filter(invitation::Column::Status.eq(PENDING))
         .filter(condition)
@@ -407,7 +428,10 @@ async fn close_pending(txn: &DatabaseTransaction, condition: Condition, actor_co
         .await?;
     join_request::Entity::update_many()
         .col_expr(join_request::Column::Status, Expr::value("CANCELLED"))
-        .col_expr(join_request::Column::PendingKey, Expr::value(Option::<String>::None))
+        .col_expr(
+            join_request::Column::PendingKey,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(join_request::Column::DecidedAt, Expr::value(Some(now)))
         .filter(join_request::Column::Status.eq(PENDING))
         .filter(actor_condition)
@@ -429,7 +453,9 @@ async fn dissolve(
         .await?;
     let mut changes = Vec::with_capacity(members.len());
     for gone in &members {
-        changes.push(remove_member(txn, guild, gone, ChangeKind::Disbanded, by_actor_id, viewer).await?);
+        changes.push(
+            remove_member(txn, guild, gone, ChangeKind::Disbanded, by_actor_id, viewer).await?,
+        );
     }
     close_pending(
         txn,
@@ -478,7 +504,11 @@ pub async fn create_guild(
     let policy = new.policy;
     directory.owned_by(actor_id, viewer).await?;
     let txn = begin_write(db).await?;
-    if member::Entity::find_by_id(actor_id).one(&txn).await?.is_some() {
+    if member::Entity::find_by_id(actor_id)
+        .one(&txn)
+        .await?
+        .is_some()
+    {
         return Err(GuildError::AlreadyInGuild);
     }
     let now = subgraph_kit::pagination::cursor_time();
@@ -527,7 +557,16 @@ pub async fn create_guild(
         json!({ "guildId": created.id, "guildName": created.name, "leaderActorId": actor_id }),
     )
     .await?;
-    let change = insert_member(&txn, &created, actor_id, viewer.user_id, &leader_role, "FOUNDED", viewer).await?;
+    let change = insert_member(
+        &txn,
+        &created,
+        actor_id,
+        viewer.user_id,
+        &leader_role,
+        "FOUNDED",
+        viewer,
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(guild_id = %created.id, %actor_id, "guild created");
     Ok(Committed {
@@ -553,7 +592,11 @@ pub async fn invite(
     let txn = begin_write(db).await?;
     let acting = act(&txn, viewer, actor_id).await?;
     acting.require(Permission::Invite)?;
-    if member::Entity::find_by_id(invitee_actor_id).one(&txn).await?.is_some() {
+    if member::Entity::find_by_id(invitee_actor_id)
+        .one(&txn)
+        .await?
+        .is_some()
+    {
         return Err(GuildError::AlreadyInGuild);
     }
     if member_count(&txn, acting.guild.id).await? >= acting.guild.member_limit as u64 {
@@ -564,7 +607,10 @@ pub async fn invite(
     // A lapsed invitation no longer blocks a new one.
     invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value("EXPIRED"))
-        .col_expr(invitation::Column::PendingKey, Expr::value(Option::<String>::None))
+        .col_expr(
+            invitation::Column::PendingKey,
+            Expr::value(Option::<String>::None),
+        )
         .filter(invitation::Column::PendingKey.eq(pending_key.clone()))
         .filter(invitation::Column::ExpiresAt.lte(now))
         .exec(&txn)
@@ -634,7 +680,17 @@ pub async fn answer_invitation(
     let mut changes = Vec::new();
     if accept {
         let guild = lock_guild(&txn, found.guild_id).await?;
-        changes.push(admit(&txn, &guild, found.invitee_actor_id, found.invitee_user_id, "INVITATION", viewer).await?);
+        changes.push(
+            admit(
+                &txn,
+                &guild,
+                found.invitee_actor_id,
+                found.invitee_user_id,
+                "INVITATION",
+                viewer,
+            )
+            .await?,
+        );
     } else {
         emit(
             &txn,
@@ -687,7 +743,11 @@ pub async fn join_guild(
             changes: vec![change],
         });
     }
-    if member::Entity::find_by_id(actor_id).one(&txn).await?.is_some() {
+    if member::Entity::find_by_id(actor_id)
+        .one(&txn)
+        .await?
+        .is_some()
+    {
         return Err(GuildError::AlreadyInGuild);
     }
     let request = join_request::ActiveModel {
@@ -747,7 +807,17 @@ pub async fn decide_join_request(
     }
     let mut changes = Vec::new();
     if approve {
-        changes.push(admit(&txn, &acting.guild, request.actor_id, request.user_id, "JOIN_REQUEST", viewer).await?);
+        changes.push(
+            admit(
+                &txn,
+                &acting.guild,
+                request.actor_id,
+                request.user_id,
+                "JOIN_REQUEST",
+                viewer,
+            )
+            .await?,
+        );
     }
     emit(
         &txn,
@@ -784,7 +854,15 @@ pub async fn kick(
     let acting = act(&txn, viewer, actor_id).await?;
     acting.require(Permission::Kick)?;
     let target = acting.junior(&txn, member_actor_id).await?;
-    let change = remove_member(&txn, &acting.guild, &target.member, ChangeKind::Kicked, Some(actor_id), Some(viewer)).await?;
+    let change = remove_member(
+        &txn,
+        &acting.guild,
+        &target.member,
+        ChangeKind::Kicked,
+        Some(actor_id),
+        Some(viewer),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Committed {
         value: (),
@@ -807,7 +885,17 @@ pub async fn leave(
         }
         dissolve(&txn, &acting.guild, Some(actor_id), Some(viewer)).await?
     } else {
-        vec![remove_member(&txn, &acting.guild, &acting.me.member, ChangeKind::Left, None, Some(viewer)).await?]
+        vec![
+            remove_member(
+                &txn,
+                &acting.guild,
+                &acting.me.member,
+                ChangeKind::Left,
+                None,
+                Some(viewer),
+            )
+            .await?,
+        ]
     };
     txn.commit().await?;
     Ok(Committed { value: (), changes })
@@ -826,8 +914,24 @@ pub async fn transfer_leadership(
     let target = acting.junior(&txn, new_leader_actor_id).await?;
     let officer = role_of_kind(&txn, acting.guild.id, RoleKind::Officer).await?;
     let changes = vec![
-        change_role(&txn, &acting.guild, &target.member, &acting.me.role, Some(actor_id), Some(viewer)).await?,
-        change_role(&txn, &acting.guild, &acting.me.member, &officer, Some(actor_id), Some(viewer)).await?,
+        change_role(
+            &txn,
+            &acting.guild,
+            &target.member,
+            &acting.me.role,
+            Some(actor_id),
+            Some(viewer),
+        )
+        .await?,
+        change_role(
+            &txn,
+            &acting.guild,
+            &acting.me.member,
+            &officer,
+            Some(actor_id),
+            Some(viewer),
+        )
+        .await?,
     ];
     txn.commit().await?;
     Ok(Committed { value: (), changes })
@@ -923,7 +1027,15 @@ pub async fn set_member_role(
     if !acting.me.standing().outranks(new_role.rank) {
         return Err(GuildError::Outranked);
     }
-    let change = change_role(&txn, &acting.guild, &target.member, &new_role, Some(actor_id), Some(viewer)).await?;
+    let change = change_role(
+        &txn,
+        &acting.guild,
+        &target.member,
+        &new_role,
+        Some(actor_id),
+        Some(viewer),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Committed {
         value: (),
@@ -979,7 +1091,17 @@ pub async fn forget_actor(
         return Ok(Vec::new());
     };
     if gone.standing().kind != RoleKind::Leader {
-        return Ok(vec![remove_member(txn, &guild, &gone.member, ChangeKind::ActorDeleted, None, None).await?]);
+        return Ok(vec![
+            remove_member(
+                txn,
+                &guild,
+                &gone.member,
+                ChangeKind::ActorDeleted,
+                None,
+                None,
+            )
+            .await?,
+        ]);
     }
     let successor = members_by_seniority(txn, guild.id)
         .await?
@@ -988,8 +1110,17 @@ pub async fn forget_actor(
     match successor {
         None => dissolve(txn, &guild, None, None).await,
         Some(successor) => {
-            let promoted = change_role(txn, &guild, &successor.member, &gone.role, None, None).await?;
-            let removed = remove_member(txn, &guild, &gone.member, ChangeKind::ActorDeleted, None, None).await?;
+            let promoted =
+                change_role(txn, &guild, &successor.member, &gone.role, None, None).await?;
+            let removed = remove_member(
+                txn,
+                &guild,
+                &gone.member,
+                ChangeKind::ActorDeleted,
+                None,
+                None,
+            )
+            .await?;
             Ok(vec![promoted, removed])
         }
     }
@@ -1086,7 +1217,10 @@ pub async fn member_counts(
 }
 
 /// Roles of a guild, most senior first.
-pub async fn roles_of(db: &DatabaseConnection, guild_id: Uuid) -> Result<Vec<role::Model>, KitError> {
+pub async fn roles_of(
+    db: &DatabaseConnection,
+    guild_id: Uuid,
+) -> Result<Vec<role::Model>, KitError> {
     Ok(role::Entity::find()
         .filter(role::Column::GuildId.eq(guild_id))
         .order_by_asc(role::Column::Rank)
@@ -1110,13 +1244,11 @@ pub async fn list_guilds(
         let at = DateTime::from_timestamp_millis(after.at_ms)
             .ok_or_else(|| KitError::BadUserInput("invalid cursor".into()))?;
         query = query.filter(
-            Condition::any()
-                .add(guild::Column::CreatedAt.gt(at))
-                .add(
-                    Condition::all()
-                        .add(guild::Column::CreatedAt.eq(at))
-                        .add(guild::Column::Id.gt(after.id)),
-                ),
+            Condition::any().add(guild::Column::CreatedAt.gt(at)).add(
+                Condition::all()
+                    .add(guild::Column::CreatedAt.eq(at))
+                    .add(guild::Column::Id.gt(after.id)),
+            ),
         );
     }
     Ok(query

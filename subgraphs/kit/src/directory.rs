@@ -128,19 +128,30 @@ impl ActorDirectory {
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let parameters: Vec<String> = (0..names.len()).map(|i| format!("$n{i}: String!")).collect();
+        let parameters: Vec<String> = (0..names.len())
+            .map(|i| format!("$n{i}: String!"))
+            .collect();
         let fields: Vec<String> = (0..names.len())
             .map(|i| format!("a{i}: actorByName(name: $n{i}) {{ id name owner {{ id }} }}"))
             .collect();
-        let query = format!("query({}) {{ {} }}", parameters.join(", "), fields.join(" "));
+        let query = format!(
+            "query({}) {{ {} }}",
+            parameters.join(", "),
+            fields.join(" ")
+        );
         let variables: serde_json::Map<String, serde_json::Value> = names
             .iter()
             .enumerate()
             .map(|(i, name)| (format!("n{i}"), json!(name)))
             .collect();
-        let data: HashMap<String, Option<ActorEntity>> =
-            self.post(json!({ "query": query, "variables": variables })).await?;
-        Ok(data.into_values().flatten().map(ActorSummary::from).collect())
+        let data: HashMap<String, Option<ActorEntity>> = self
+            .post(json!({ "query": query, "variables": variables }))
+            .await?;
+        Ok(data
+            .into_values()
+            .flatten()
+            .map(ActorSummary::from)
+            .collect())
     }
 
     /// The actor `id`, or `NOT_FOUND`.

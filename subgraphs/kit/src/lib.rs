@@ -19,6 +19,7 @@
 //!   `/ready`, per-request data (auth, client IP, DataLoaders), graceful serving.
 //! - [`sdl`]: exporting a subgraph's federated SDL the way the composer expects it.
 //! - [`telemetry`]: tracing subscriber setup.
+//! - [`trace`]: W3C trace context carried from requests into events and on through consumers.
 //! - [`testing`] (feature `testing`): GraphQL HTTP and `graphql-transport-ws` clients
 //!   and throwaway databases for tests.
 
@@ -38,6 +39,7 @@ pub mod settings;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod trace;
 
 pub use auth::{ContextAuthExt, Viewer};
 pub use error::{ApiResult, ErrorCode, KitError};

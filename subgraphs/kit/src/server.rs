@@ -108,6 +108,11 @@ where
         request.headers(),
         request.extensions().get::<ConnectInfo<SocketAddr>>(),
     );
+    let traceparent = request
+        .headers()
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+        .and_then(crate::trace::parse);
     let authentication = match authenticate(&service.verifier, request.headers()).await {
         Ok(authentication) => authentication,
         Err(err) => return unauthenticated(err),
@@ -119,7 +124,8 @@ where
         };
     let mut graphql_request = graphql_request.data(authentication).data(client_ip);
     (service.per_request)(&mut graphql_request.data);
-    GraphQLResponse::from(service.schema.execute(graphql_request).await).into_response()
+    let response = crate::trace::scope(traceparent, service.schema.execute(graphql_request)).await;
+    GraphQLResponse::from(response).into_response()
 }
 
 async fn graphql_ws<Q, M, S>(

@@ -54,6 +54,10 @@ pub struct EventSettings {
     /// Kafka bootstrap servers (`host:port,…`); without them, events stay in this
     /// process (the embedded default).
     pub kafka_bootstrap: Option<String>,
+    /// Prefix of every topic and consumer-group name (e.g. `staging.`), so several
+    /// environments can share one Kafka cluster without reading each other's events.
+    #[serde(default)]
+    pub namespace: String,
 }
 
 /// Where a service's live updates (subscriptions) fan out.

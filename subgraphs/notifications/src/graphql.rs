@@ -125,7 +125,8 @@ impl Query {
             unread_only.unwrap_or(false),
             after,
             limit + 1,
-        ).await?;
+        )
+        .await?;
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let mut connection = Connection::new(after.is_some(), has_next);

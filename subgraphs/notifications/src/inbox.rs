@@ -104,7 +104,10 @@ pub fn notifications_for(event: &EventEnvelope) -> Vec<NewNotification> {
         "chat.direct_message_sent" if p["recipientWatching"] != Value::Bool(true) => one(
             uuid(p, "recipientUserId"),
             "DIRECT_MESSAGE",
-            format!("New message from {}", text(p, "senderName", "another player")),
+            format!(
+                "New message from {}",
+                text(p, "senderName", "another player")
+            ),
             json!({
                 "messageId": p["messageId"], "channelId": p["channelId"], "senderActorId": p["senderActorId"],
                 "recipientActorId": p["recipientActorId"], "preview": p["preview"],
@@ -145,10 +148,15 @@ mod tests {
                 "inviteeName": "Bram", "inviteeUserId": invitee, "inviterActorId": inviter_actor,
             }),
         );
-        let [notification] = notifications_for(&event).try_into().expect("one notification");
+        let [notification] = notifications_for(&event)
+            .try_into()
+            .expect("one notification");
         assert_eq!(notification.user_id, invitee);
         assert_eq!(notification.code, "GUILD_INVITATION");
-        assert_eq!(notification.subject, "Ayla invited Bram to join Iron Wolves");
+        assert_eq!(
+            notification.subject,
+            "Ayla invited Bram to join Iron Wolves"
+        );
         assert_eq!(notification.sender_actor_id, Some(inviter_actor));
     }
 
@@ -176,8 +184,14 @@ mod tests {
         };
         let officer = json!(Uuid::new_v4());
         let member = json!(Uuid::new_v4());
-        assert_eq!(notifications_for(&left("KICKED", officer.clone(), member.clone()))[0].code, "GUILD_KICKED");
-        assert_eq!(notifications_for(&left("DISBANDED", officer.clone(), member.clone()))[0].code, "GUILD_DISBANDED");
+        assert_eq!(
+            notifications_for(&left("KICKED", officer.clone(), member.clone()))[0].code,
+            "GUILD_KICKED"
+        );
+        assert_eq!(
+            notifications_for(&left("DISBANDED", officer.clone(), member.clone()))[0].code,
+            "GUILD_DISBANDED"
+        );
         assert!(notifications_for(&left("DISBANDED", officer.clone(), officer)).is_empty());
         assert!(notifications_for(&left("LEFT", Value::Null, member)).is_empty());
     }
@@ -185,6 +199,11 @@ mod tests {
     #[test]
     fn unknown_events_and_missing_recipients_notify_nobody() {
         assert!(notifications_for(&EventEnvelope::new("actor.created", "a", json!({}))).is_empty());
-        assert!(notifications_for(&EventEnvelope::new("guild.invitation_created", "g", json!({}))).is_empty());
+        assert!(notifications_for(&EventEnvelope::new(
+            "guild.invitation_created",
+            "g",
+            json!({})
+        ))
+        .is_empty());
     }
 }

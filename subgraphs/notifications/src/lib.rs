@@ -42,14 +42,21 @@ pub async fn app(
         &settings.database,
     )
     .await?;
-    let pubsub =
-        subgraph_kit::pubsub::from_url(settings.live.redis_url(), "notifications").await?;
+    let pubsub = subgraph_kit::pubsub::from_url(settings.live.redis_url(), "notifications").await?;
     let handler = Arc::new(consumer::InboxWriter {
         pubsub: pubsub.clone(),
     });
     let background = SOURCE_TOPICS
         .into_iter()
-        .map(|topic| events::consumer::start(bus.clone(), db.clone(), topic, CONSUMER_GROUP, handler.clone()))
+        .map(|topic| {
+            events::consumer::start(
+                bus.clone(),
+                db.clone(),
+                topic,
+                CONSUMER_GROUP,
+                handler.clone(),
+            )
+        })
         .collect();
     let schema = graphql::schema(Some(graphql::Deps {
         db: db.clone(),
@@ -73,7 +80,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let verifier = JwtVerifier::remote(&settings.auth);
-    let bus = events::bus_from_config(settings.events.kafka_bootstrap.as_deref())?;
+    let bus = events::bus_from_config(&settings.events)?;
     app(settings, verifier, bus)
         .await?
         .serve(listener, shutdown)

@@ -49,8 +49,8 @@ pub async fn list(
     after: Option<Cursor>,
     limit: u64,
 ) -> Result<Vec<notification::Model>, KitError> {
-    let mut query = notification::Entity::find()
-        .filter(notification::Column::UserId.eq(viewer.user_id));
+    let mut query =
+        notification::Entity::find().filter(notification::Column::UserId.eq(viewer.user_id));
     if unread_only {
         query = query.filter(notification::Column::ReadAt.is_null());
     }
@@ -94,7 +94,9 @@ async fn own(
         .await?
         .ok_or(KitError::NotFound("notification"))?;
     if found.user_id != viewer.user_id {
-        return Err(KitError::Forbidden("the notification belongs to another player"));
+        return Err(KitError::Forbidden(
+            "the notification belongs to another player",
+        ));
     }
     Ok(found)
 }
@@ -128,6 +130,8 @@ pub async fn mark_all_read(db: &DatabaseConnection, viewer: &Viewer) -> Result<u
 /// Deletes one of the viewer's notifications.
 pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<(), KitError> {
     let found = own(db, viewer, id).await?;
-    notification::Entity::delete_by_id(found.id).exec(db).await?;
+    notification::Entity::delete_by_id(found.id)
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -158,7 +158,12 @@ pub fn start<H: EventHandler>(
                 };
                 let event = &delivery.event;
                 let outcome = loop {
-                    match handle_once(&db, group, event, |txn| handler.apply(event, txn)).await {
+                    // Events the handler writes continue the trace of the one it handles.
+                    let handled = crate::trace::scope(
+                        event.traceparent.clone(),
+                        handle_once(&db, group, event, |txn| handler.apply(event, txn)),
+                    );
+                    match handled.await {
                         Ok(outcome) => break outcome,
                         Err(err) => {
                             tracing::warn!(

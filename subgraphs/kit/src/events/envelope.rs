@@ -26,7 +26,8 @@ pub struct EventEnvelope {
 }
 
 impl EventEnvelope {
-    /// A new event of `event_type` about `aggregate_id`, happening now (version 1).
+    /// A new event of `event_type` about `aggregate_id`, happening now (version 1), in
+    /// the current trace (see [`crate::trace`]).
     pub fn new(event_type: &str, aggregate_id: impl ToString, payload: serde_json::Value) -> Self {
         Self {
             id: Uuid::now_v7(),
@@ -34,7 +35,7 @@ impl EventEnvelope {
             aggregate_id: aggregate_id.to_string(),
             occurred_at: Utc::now(),
             user_id: None,
-            traceparent: None,
+            traceparent: crate::trace::current(),
             schema_version: 1,
             payload,
         }

@@ -26,6 +26,7 @@ const PARTITIONS: i32 = 3;
 /// A Kafka-backed event bus.
 pub struct KafkaBus {
     bootstrap: String,
+    namespace: String,
     producer: FutureProducer,
     admin: AdminClient<DefaultClientContext>,
 }
@@ -44,9 +45,20 @@ impl KafkaBus {
             .create()?;
         Ok(Self {
             bootstrap: bootstrap.to_string(),
+            namespace: String::new(),
             producer,
             admin,
         })
+    }
+
+    /// The same bus with every topic and consumer-group name prefixed by `namespace`.
+    pub fn with_namespace(mut self, namespace: &str) -> Self {
+        self.namespace = namespace.to_string();
+        self
+    }
+
+    fn name(&self, name: &str) -> String {
+        format!("{}{name}", self.namespace)
     }
 
     /// Creates `topic` unless it exists.
@@ -77,7 +89,8 @@ impl EventBus for KafkaBus {
     ) -> BoxFuture<'a, Result<(), BusError>> {
         Box::pin(async move {
             let payload = serde_json::to_vec(event)?;
-            let record = FutureRecord::to(topic)
+            let topic = self.name(topic);
+            let record = FutureRecord::to(&topic)
                 .key(&event.aggregate_id)
                 .payload(&payload);
             self.producer
@@ -94,15 +107,16 @@ impl EventBus for KafkaBus {
         group: &'a str,
     ) -> BoxFuture<'a, Result<BoxStream<'static, Result<Delivery, BusError>>, BusError>> {
         Box::pin(async move {
-            self.ensure_topic(topic).await?;
+            let topic = self.name(topic);
+            self.ensure_topic(&topic).await?;
             let consumer: StreamConsumer = ClientConfig::new()
                 .set("bootstrap.servers", &self.bootstrap)
-                .set("group.id", group)
+                .set("group.id", self.name(group))
                 .set("enable.auto.commit", "false")
                 .set("auto.offset.reset", "earliest")
                 .set("session.timeout.ms", "10000")
                 .create()?;
-            consumer.subscribe(&[topic])?;
+            consumer.subscribe(&[&topic])?;
             let consumer = Arc::new(consumer);
             let stream = futures_util::stream::unfold(consumer, |consumer| async move {
                 let next = match consumer.recv().await {

@@ -41,10 +41,12 @@ pub enum BusError {
 /// The bus chosen by configuration: Kafka when bootstrap servers are given, else
 /// in-process.
 pub fn bus_from_config(
-    kafka_bootstrap: Option<&str>,
+    settings: &crate::settings::EventSettings,
 ) -> Result<std::sync::Arc<dyn EventBus>, BusError> {
-    Ok(match kafka_bootstrap {
-        Some(bootstrap) => std::sync::Arc::new(KafkaBus::connect(bootstrap)?),
+    Ok(match &settings.kafka_bootstrap {
+        Some(bootstrap) => {
+            std::sync::Arc::new(KafkaBus::connect(bootstrap)?.with_namespace(&settings.namespace))
+        }
         None => std::sync::Arc::new(InProcessBus::default()),
     })
 }

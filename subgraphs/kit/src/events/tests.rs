@@ -197,7 +197,10 @@ async fn consumer_contract(bus: Arc<dyn EventBus>) {
         assert_eq!(applied, expected);
     }
     consumer.stop().await;
-    assert!(committed.try_recv().is_err(), "the duplicate was not applied");
+    assert!(
+        committed.try_recv().is_err(),
+        "the duplicate was not applied"
+    );
     let writes = outbox::entity::Entity::find()
         .count(&db)
         .await
