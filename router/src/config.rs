@@ -81,9 +81,14 @@ mod tests {
 
     #[test]
     fn the_committed_config_loads_and_takes_overrides() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("router.config.yaml");
+        // The checkout under test (set by cargo and nextest at run time; the compile-time
+        // value may name another checkout sharing the target directory).
+        let crate_dir = std::path::PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo or nextest"),
+        );
+        let path = crate_dir.join("router.config.yaml");
         // The supergraph path must exist: Hive resolves it while loading.
-        let supergraph = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/supergraph.graphql");
+        let supergraph = crate_dir.join("../schema/supergraph.graphql");
         let overrides = RouterOverrides {
             supergraph_path: Some(supergraph.clone()),
             subgraph_urls: BTreeMap::from([(

@@ -50,7 +50,7 @@ pub struct Player {
 }
 
 fn repo_path(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+    subgraph_kit::testing::manifest_dir().join(relative)
 }
 
 /// Starts every subgraph and the router on random ports with fresh databases.

@@ -10,7 +10,7 @@ use subgraph_kit::testing::WsClient;
 use crate::helpers::*;
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    subgraph_kit::testing::manifest_dir()
 }
 
 #[test]

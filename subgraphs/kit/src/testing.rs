@@ -13,6 +13,16 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::secret::Secret;
 use crate::settings::DatabaseSettings;
 
+/// The folder of the crate under test, as the running test sees it. Cargo and nextest
+/// set `CARGO_MANIFEST_DIR` for the test process; the compile-time value would name the
+/// checkout that built the binary, which with a target directory shared between
+/// checkouts may be another (or a deleted) one.
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .expect("tests run under cargo or nextest, which set CARGO_MANIFEST_DIR")
+}
+
 /// A GraphQL response as a client sees it.
 #[derive(Debug, Clone)]
 pub struct GraphqlResponse {
