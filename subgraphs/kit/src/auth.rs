@@ -2,6 +2,7 @@
 //! subgraph verifies it again against the users service's JWKS (defense in depth) and
 //! authorizes per object with the resulting [`Viewer`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use async_graphql::Context;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
@@ -149,10 +151,22 @@ enum KeySource {
 /// Shortest time between two JWKS fetches triggered by unknown key ids.
 const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(5);
 
+/// Verified tokens remembered at most; beyond it, expired entries are dropped first and
+/// then the whole cache.
+const VERIFIED_CACHE_LIMIT: usize = 50_000;
+
 /// Verifies access tokens.
+///
+/// A token verified once is remembered (by its SHA-256) until it expires, so the same
+/// token presented again (every event of a live subscription makes the router call the
+/// subgraphs with the subscriber's token) costs a hash instead of a signature check.
+/// The answer for a given token cannot change before it expires, except when its
+/// signing key is withdrawn from the JWKS: such tokens stay accepted here until they
+/// expire (access tokens live minutes).
 pub struct JwtVerifier {
     validation: Validation,
     keys: KeySource,
+    verified: std::sync::Mutex<HashMap<[u8; 32], (Viewer, i64)>>,
 }
 
 impl JwtVerifier {
@@ -169,6 +183,7 @@ impl JwtVerifier {
                 client,
                 cache: RwLock::new(None),
             },
+            verified: Default::default(),
         })
     }
 
@@ -177,16 +192,50 @@ impl JwtVerifier {
         Arc::new(Self {
             validation: validation(issuer, audience),
             keys: KeySource::Static(keys),
+            verified: Default::default(),
         })
     }
 
     /// Verifies `token` and returns its viewer.
     pub async fn verify(&self, token: &str) -> Result<Viewer, TokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = chrono::Utc::now().timestamp();
+        if let Some(viewer) = self.remembered(&digest, now) {
+            return Ok(viewer);
+        }
         let header = jsonwebtoken::decode_header(token)?;
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
         let key = self.decoding_key(&kid).await?;
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &self.validation)?;
-        Ok(data.claims.into())
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &key, &self.validation)?.claims;
+        let expires_at = claims.exp;
+        let viewer = Viewer::from(claims);
+        self.remember(digest, viewer.clone(), expires_at, now);
+        Ok(viewer)
+    }
+
+    fn remembered(&self, digest: &[u8; 32], now: i64) -> Option<Viewer> {
+        let verified = self
+            .verified
+            .lock()
+            .expect("the verified-token lock is never held across a panic");
+        verified
+            .get(digest)
+            .filter(|(_, expires_at)| now < *expires_at)
+            .map(|(viewer, _)| viewer.clone())
+    }
+
+    fn remember(&self, digest: [u8; 32], viewer: Viewer, expires_at: i64, now: i64) {
+        let mut verified = self
+            .verified
+            .lock()
+            .expect("the verified-token lock is never held across a panic");
+        if verified.len() >= VERIFIED_CACHE_LIMIT {
+            verified.retain(|_, (_, expires_at)| now < *expires_at);
+            if verified.len() >= VERIFIED_CACHE_LIMIT {
+                verified.clear();
+            }
+        }
+        verified.insert(digest, (viewer, expires_at));
     }
 
     async fn decoding_key(&self, kid: &str) -> Result<DecodingKey, TokenError> {
@@ -250,6 +299,35 @@ pub fn bearer_token(header: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verified_tokens_are_remembered_only_until_they_expire() {
+        let verifier = JwtVerifier::with_keys(JwkSet { keys: Vec::new() }, "iss", "aud");
+        let viewer = Viewer {
+            user_id: Uuid::new_v4(),
+            username: "ayla".into(),
+            scopes: vec![SCOPE_PLAYER.into()],
+            session_id: Uuid::new_v4(),
+        };
+        let now = 1_000;
+        verifier.remember([1; 32], viewer.clone(), now + 60, now);
+        assert_eq!(verifier.remembered(&[1; 32], now), Some(viewer.clone()));
+        assert_eq!(verifier.remembered(&[1; 32], now + 60), None, "expired");
+        assert_eq!(verifier.remembered(&[2; 32], now), None, "another token");
+        // A full cache sheds expired entries first (here: all but the first).
+        for n in 0..VERIFIED_CACHE_LIMIT - 1 {
+            let mut digest = [0; 32];
+            digest[..8].copy_from_slice(&(n as u64).to_le_bytes());
+            verifier.remember(digest, viewer.clone(), now + 1, now);
+        }
+        verifier.remember([3; 32], viewer.clone(), now + 60, now + 30);
+        assert_eq!(
+            verifier.remembered(&[1; 32], now + 30),
+            Some(viewer.clone())
+        );
+        assert_eq!(verifier.remembered(&[3; 32], now + 30), Some(viewer));
+        assert!(verifier.verified.lock().expect("lock").len() <= 3);
+    }
 
     #[test]
     fn bearer_tokens_are_extracted() {
