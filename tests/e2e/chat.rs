@@ -442,6 +442,21 @@ async fn limits_edits_mutes_and_reports() {
         .data();
     app.send(&bram, channel, "back").await.data();
 
+    // Leaving a channel ends writing to it.
+    const LEAVE: &str = "mutation($a: ID!, $c: ID!) { leaveChannel(actorId: $a, channelId: $c) }";
+    let left = app
+        .client
+        .as_user(
+            &bram.player.access_token,
+            LEAVE,
+            json!({ "a": bram.actor_id, "c": channel }),
+        )
+        .await;
+    assert_eq!(left.data()["leaveChannel"], true);
+    app.send(&bram, channel, "still here?")
+        .await
+        .assert_error_code("NOT_IN_CHANNEL");
+
     // The per-player rate limit: Ayla sent one message so far in this window.
     for n in 1..CHAT_RATE_LIMIT {
         app.send(&ayla, channel, &format!("burst {n}")).await.data();

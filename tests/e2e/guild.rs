@@ -435,3 +435,167 @@ async fn deleting_a_leaders_actor_passes_the_guild_to_the_next_member() {
     assert_eq!(guild.data()["guild"]["leader"]["name"], heir.name.as_str());
     app.supergraph.stop().await.expect("stops cleanly");
 }
+
+#[tokio::test]
+async fn members_follow_membership_changes_live_and_declines_change_nothing() {
+    let app = spawn_app().await;
+    let leader = app.new_character("Lead", "WARRIOR").await;
+    let joiner = app.new_character("Join", "MAGE").await;
+    let decliner = app.new_character("Nope", "CLERIC").await;
+    let guild_id = app.create_guild(&leader, "OPEN").await;
+    const CHANGES: &str = "subscription($g: ID!) { guildMemberChanged(guildId: $g) { change actor { name } role { kind } } }";
+
+    // Only members may follow a guild.
+    let mut outsider = app.ws(&joiner.player).await;
+    outsider
+        .subscribe("g", CHANGES, json!({ "g": guild_id }))
+        .await;
+    let refused = outsider.next_message().await.expect("an answer");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+
+    let mut ws = app.ws(&leader.player).await;
+    ws.subscribe("g", CHANGES, json!({ "g": guild_id })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    // A declined invitation changes no membership.
+    let invitation = app
+        .client
+        .as_user(
+            &leader.player.access_token,
+            INVITE,
+            json!({ "a": leader.actor_id, "i": decliner.actor_id }),
+        )
+        .await;
+    let declined = app
+        .client
+        .as_user(
+            &decliner.player.access_token,
+            "mutation($i: ID!) { declineGuildInvitation(invitationId: $i) { status } }",
+            json!({ "i": invitation.data()["inviteToGuild"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        declined.data()["declineGuildInvitation"]["status"],
+        "DECLINED"
+    );
+
+    app.client
+        .as_user(
+            &joiner.player.access_token,
+            JOIN_GUILD,
+            json!({ "a": joiner.actor_id, "g": guild_id }),
+        )
+        .await
+        .data();
+    let joined = ws.next_message().await.expect("the join arrives");
+    let change = &joined["payload"]["data"]["guildMemberChanged"];
+    assert_eq!(change["change"], "JOINED", "{joined}");
+    // `actor.name` comes from chaos, `role` from guild.
+    assert_eq!(change["actor"]["name"], joiner.name.as_str());
+    assert_eq!(change["role"]["kind"], "MEMBER");
+
+    app.client
+        .as_user(
+            &joiner.player.access_token,
+            "mutation($a: ID!) { leaveGuild(actorId: $a) }",
+            json!({ "a": joiner.actor_id }),
+        )
+        .await
+        .data();
+    let left = ws.next_message().await.expect("the departure arrives");
+    assert_eq!(
+        left["payload"]["data"]["guildMemberChanged"]["change"],
+        "LEFT"
+    );
+    assert!(left["payload"]["data"]["guildMemberChanged"]["role"].is_null());
+    drop((ws, outsider));
+    app.supergraph.stop().await.expect("stops cleanly");
+}
+
+#[tokio::test]
+async fn the_inbox_pages_marks_and_deletes() {
+    let app = spawn_app().await;
+    let player = app.new_character("Inbox", "MAGE").await;
+    // Three direct messages from three players make three notifications.
+    for n in 0..3 {
+        let sender = app.new_character("Send", "WARRIOR").await;
+        let channel = app
+            .client
+            .anonymous(
+                "query($a: ID!, $b: ID!) { directChannel(actorId: $a, otherActorId: $b) { id } }",
+                json!({ "a": sender.actor_id, "b": player.actor_id }),
+            )
+            .await;
+        let channel = channel.data()["directChannel"]["id"].clone();
+        app.client
+            .as_user(
+                &sender.player.access_token,
+                SEND,
+                json!({ "c": channel, "a": sender.actor_id, "t": format!("note {n}") }),
+            )
+            .await
+            .data();
+    }
+    app.inbox_with(&player.player, 3).await;
+    let token = &player.player.access_token;
+    const PAGE: &str = "query($a: String, $u: Boolean) { notifications(first: 2, after: $a, unreadOnly: $u) { edges { node { id content } } pageInfo { hasNextPage endCursor } } }";
+    let first = app.client.as_user(token, PAGE, json!({})).await;
+    let page = &first.data()["notifications"];
+    assert_eq!(page["edges"].as_array().map(Vec::len), Some(2));
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(
+        page["edges"][0]["node"]["content"]["preview"], "note 2",
+        "newest first"
+    );
+    let second = app
+        .client
+        .as_user(token, PAGE, json!({ "a": page["pageInfo"]["endCursor"] }))
+        .await;
+    let rest = &second.data()["notifications"];
+    assert_eq!(rest["edges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(rest["edges"][0]["node"]["content"]["preview"], "note 0");
+    assert_eq!(rest["pageInfo"]["hasNextPage"], false);
+
+    // Delete one, mark the rest read.
+    let deleted = app
+        .client
+        .as_user(
+            token,
+            "mutation($id: ID!) { deleteNotification(id: $id) }",
+            json!({ "id": rest["edges"][0]["node"]["id"] }),
+        )
+        .await;
+    assert_eq!(deleted.data()["deleteNotification"], true);
+    let marked = app
+        .client
+        .as_user(token, "mutation { markAllNotificationsRead }", json!({}))
+        .await;
+    assert_eq!(marked.data()["markAllNotificationsRead"], 2);
+    let unread = app.client.as_user(token, PAGE, json!({ "u": true })).await;
+    assert_eq!(unread.data()["notifications"]["edges"], json!([]));
+    let inbox = app.client.as_user(token, INBOX, json!({})).await;
+    assert_eq!(inbox.data()["unreadNotificationCount"], 0);
+    assert_eq!(
+        inbox.data()["notifications"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    // Malformed input.
+    app.client
+        .as_user(token, PAGE, json!({ "a": "not-a-cursor" }))
+        .await
+        .assert_error_code("BAD_USER_INPUT");
+    app.client
+        .as_user(
+            token,
+            "mutation { markNotificationRead(id: \"nope\") { id } }",
+            json!({}),
+        )
+        .await
+        .assert_error_code("BAD_USER_INPUT");
+    app.supergraph.stop().await.expect("stops cleanly");
+}

@@ -39,13 +39,7 @@ pub struct Deps {
 
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
 pub fn schema(deps: Option<Deps>) -> ChaosSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
-        .enable_federation()
-        .enable_subscription_in_federation();
-    match deps {
-        Some(deps) => builder.data(deps).finish(),
-        None => builder.finish(),
-    }
+    subgraph_kit::server::federated_schema(Query, Mutation, Subscription, deps)
 }
 
 fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {

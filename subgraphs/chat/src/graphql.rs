@@ -62,13 +62,7 @@ impl Deps {
 
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
 pub fn schema(deps: Option<Deps>) -> ChatSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
-        .enable_federation()
-        .enable_subscription_in_federation();
-    match deps {
-        Some(deps) => builder.data(deps).finish(),
-        None => builder.finish(),
-    }
+    subgraph_kit::server::federated_schema(Query, Mutation, Subscription, deps)
 }
 
 fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {

@@ -12,13 +12,13 @@ use subgraph_kit::dataloader::{load_failed, loader};
 use subgraph_kit::directory::ActorDirectory;
 use subgraph_kit::error::ApiError;
 use subgraph_kit::events::outbox::OutboxSignal;
-use subgraph_kit::pagination::{Cursor, PageLimits};
+use subgraph_kit::pagination::{forward_page, Cursor, PageLimits};
 use subgraph_kit::pubsub::PubSub;
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::{parse_id, ApiResult, ContextAuthExt, KitError};
 use uuid::Uuid;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use entities::guild::{guild, invitation, join_request, role};
 
 use crate::loaders::{GuildsById, MemberCounts, MembershipByActor};
@@ -52,13 +52,7 @@ pub struct Deps {
 
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
 pub fn schema(deps: Option<Deps>) -> GuildSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
-        .enable_federation()
-        .enable_subscription_in_federation();
-    match deps {
-        Some(deps) => builder.data(deps).finish(),
-        None => builder.finish(),
-    }
+    subgraph_kit::server::federated_schema(Query, Mutation, Subscription, deps)
 }
 
 fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {
@@ -425,20 +419,18 @@ impl Query {
     ) -> ApiResult<Connection<String, Guild, EmptyFields, EmptyFields>> {
         let limit = GUILD_PAGES.size(first)?;
         let after = after.as_deref().map(Cursor::decode).transpose()?;
-        let mut rows =
+        let rows =
             service::list_guilds(&deps(ctx).db, name_contains.as_deref(), after, limit + 1).await?;
-        let has_next = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection.edges.extend(rows.into_iter().map(|row| {
-            let cursor = Cursor {
+        Ok(forward_page(
+            rows,
+            limit,
+            after.is_some(),
+            |row| Cursor {
                 at_ms: row.created_at.timestamp_millis(),
                 id: row.id,
-            }
-            .encode();
-            Edge::new(cursor, Guild(row))
-        }));
-        Ok(connection)
+            },
+            Guild,
+        ))
     }
 
     /// Open invitations to the signed-in player's actors, newest first.

@@ -148,6 +148,17 @@ fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// `conflict` when `err` is a unique-constraint violation, else the database error.
+fn unique_or(conflict: GuildError) -> impl FnOnce(sea_orm::DbErr) -> GuildError {
+    move |err| {
+        if is_unique_violation(&err) {
+            conflict
+        } else {
+            err.into()
+        }
+    }
+}
+
 async fn emit(
     txn: &DatabaseTransaction,
     event_type: &str,
@@ -524,13 +535,7 @@ pub async fn create_guild(
     }
     .insert(&txn)
     .await
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            GuildError::NameTaken
-        } else {
-            err.into()
-        }
-    })?;
+    .map_err(unique_or(GuildError::NameTaken))?;
     let mut leader_role = None;
     for (role_name, kind, rank, permissions) in builtin_roles() {
         let inserted = role::ActiveModel {
@@ -629,13 +634,7 @@ pub async fn invite(
     }
     .insert(&txn)
     .await
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            GuildError::InvitationPending
-        } else {
-            err.into()
-        }
-    })?;
+    .map_err(unique_or(GuildError::InvitationPending))?;
     emit(
         &txn,
         "guild.invitation_created",
@@ -764,13 +763,7 @@ pub async fn join_guild(
     }
     .insert(&txn)
     .await
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            GuildError::JoinRequestPending
-        } else {
-            err.into()
-        }
-    })?;
+    .map_err(unique_or(GuildError::JoinRequestPending))?;
     emit(
         &txn,
         "guild.join_requested",
@@ -996,13 +989,7 @@ pub async fn create_role(
     }
     .insert(&txn)
     .await
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            GuildError::RoleNameTaken
-        } else {
-            err.into()
-        }
-    })?;
+    .map_err(unique_or(GuildError::RoleNameTaken))?;
     txn.commit().await?;
     Ok(created)
 }

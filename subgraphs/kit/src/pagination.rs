@@ -2,6 +2,7 @@
 //! rows are inserted or deleted around it (unlike offsets). Cursors are opaque to
 //! clients: base64url of `"<millis>:<uuid>"`.
 
+use async_graphql::connection::{Connection, Edge, EmptyFields};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use uuid::Uuid;
@@ -34,6 +35,26 @@ impl Cursor {
             id: id.parse().map_err(|_| invalid())?,
         })
     }
+}
+
+/// A GraphQL connection page. Callers fetch up to `limit + 1` rows after their cursor
+/// (`after_cursor`: whether there was one); the extra row only tells that a next page
+/// exists and is not returned.
+pub fn forward_page<T, N: async_graphql::OutputType>(
+    mut rows: Vec<T>,
+    limit: u64,
+    after_cursor: bool,
+    cursor: impl Fn(&T) -> Cursor,
+    node: impl Fn(T) -> N,
+) -> Connection<String, N, EmptyFields, EmptyFields> {
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let mut connection = Connection::new(after_cursor, has_next);
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|row| Edge::new(cursor(&row).encode(), node(row))),
+    );
+    connection
 }
 
 /// Now, truncated to whole milliseconds. Rows that cursors name must store their

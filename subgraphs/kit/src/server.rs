@@ -42,6 +42,30 @@ pub struct GraphqlService<Q, M, S> {
     pub db: DatabaseConnection,
 }
 
+/// A federated schema (with its `Subscription` type exported in `_service.sdl`, which
+/// async-graphql leaves out by default), holding `deps` as data; `None` builds it bare,
+/// for exporting the SDL.
+pub fn federated_schema<Q, M, S, D>(
+    query: Q,
+    mutation: M,
+    subscription: S,
+    deps: Option<D>,
+) -> Schema<Q, M, S>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+    D: std::any::Any + Send + Sync,
+{
+    let builder = Schema::build(query, mutation, subscription)
+        .enable_federation()
+        .enable_subscription_in_federation();
+    match deps {
+        Some(deps) => builder.data(deps).finish(),
+        None => builder.finish(),
+    }
+}
+
 /// A built service: its HTTP app and the background work (outbox relay, event
 /// consumers) that lives as long.
 pub struct ServiceApp {

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Json, Object, Schema, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
 use subgraph_kit::error::ApiError;
-use subgraph_kit::pagination::{Cursor, PageLimits};
+use subgraph_kit::pagination::{forward_page, Cursor, PageLimits};
 use subgraph_kit::pubsub::PubSub;
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::{parse_id, ApiResult, ContextAuthExt};
@@ -37,13 +37,7 @@ pub struct Deps {
 
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
 pub fn schema(deps: Option<Deps>) -> NotificationsSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
-        .enable_federation()
-        .enable_subscription_in_federation();
-    match deps {
-        Some(deps) => builder.data(deps).finish(),
-        None => builder.finish(),
-    }
+    subgraph_kit::server::federated_schema(Query, Mutation, Subscription, deps)
 }
 
 fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {
@@ -119,7 +113,7 @@ impl Query {
         let viewer = ctx.viewer()?;
         let limit = INBOX_PAGES.size(first)?;
         let after = after.as_deref().map(Cursor::decode).transpose()?;
-        let mut rows = service::list(
+        let rows = service::list(
             &deps(ctx).db,
             viewer,
             unread_only.unwrap_or(false),
@@ -127,18 +121,16 @@ impl Query {
             limit + 1,
         )
         .await?;
-        let has_next = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection.edges.extend(rows.into_iter().map(|row| {
-            let cursor = Cursor {
+        Ok(forward_page(
+            rows,
+            limit,
+            after.is_some(),
+            |row| Cursor {
                 at_ms: row.created_at.timestamp_millis(),
                 id: row.id,
-            }
-            .encode();
-            Edge::new(cursor, Notification(row))
-        }));
-        Ok(connection)
+            },
+            Notification,
+        ))
     }
 
     /// How many of your notifications are unread.

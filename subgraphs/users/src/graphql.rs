@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, EmptySubscription, Object, Schema, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use subgraph_kit::auth::SCOPE_ADMIN;
-use subgraph_kit::pagination::{Cursor, PageLimits};
+use subgraph_kit::pagination::{forward_page, Cursor, PageLimits};
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::server::ClientIp;
 use subgraph_kit::{parse_id, ApiResult, ContextAuthExt, KitError};
@@ -139,19 +139,17 @@ impl Query {
         ctx.viewer()?.require_scope(SCOPE_ADMIN)?;
         let limit = USER_PAGES.size(first)?;
         let after = after.as_deref().map(Cursor::decode).transpose()?;
-        let mut rows = service::list_users(&deps(ctx).db, after, limit + 1).await?;
-        let has_next = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection.edges.extend(rows.into_iter().map(|row| {
-            let cursor = Cursor {
+        let rows = service::list_users(&deps(ctx).db, after, limit + 1).await?;
+        Ok(forward_page(
+            rows,
+            limit,
+            after.is_some(),
+            |row| Cursor {
                 at_ms: row.created_at.timestamp_millis(),
                 id: row.id,
-            }
-            .encode();
-            Edge::new(cursor, User(row))
-        }));
-        Ok(connection)
+            },
+            User,
+        ))
     }
 
     /// Resolves `User` references from other subgraphs.
