@@ -122,6 +122,28 @@ async fn a_guild_message_reaches_every_member_live_with_the_sender_resolved_from
         assert_eq!(message["sender"]["name"], ayla.name.as_str());
         assert_eq!(message["sender"]["level"], 1);
     }
+
+    // A kicked member stops hearing the guild: once chat learns of the kick, the
+    // subscription ends; the others keep theirs.
+    app.client
+        .as_user(
+            &ayla.player.access_token,
+            "mutation($a: ID!, $m: ID!) { kickGuildMember(actorId: $a, memberActorId: $m) }",
+            json!({ "a": ayla.actor_id, "m": cara.actor_id }),
+        )
+        .await
+        .data();
+    let end = listeners[1]
+        .next_message_within(EVENTUALLY)
+        .await
+        .expect("the kicked member's subscription ends");
+    assert_eq!(end["type"], "complete", "{end}");
+    app.send(&ayla, &channel, "Cara is out").await.data();
+    let next = listeners[0].next_message().await.expect("Bram still hears");
+    assert_eq!(text_of(&next), "Cara is out", "{next}");
+    app.send(&cara, &channel, "wait")
+        .await
+        .assert_error_code("NOT_IN_CHANNEL");
     drop((listeners, intruder));
     app.supergraph.stop().await.expect("stops cleanly");
 }

@@ -74,6 +74,23 @@ fn channel_topic(channel_id: &str) -> String {
     format!("channel:{channel_id}")
 }
 
+/// The live topic on which a channel's lost readers are named (account ids).
+fn access_topic(channel_id: &str) -> String {
+    format!("access:{channel_id}")
+}
+
+/// Tells `user_id`'s open `messageAdded` subscriptions to `channel` (on every replica)
+/// to check their access again: they end unless another of the player's actors may
+/// still read it.
+pub async fn revoke_access(pubsub: &dyn PubSub, channel: &Channel, user_id: Uuid) {
+    if let Err(err) = pubsub
+        .publish(&access_topic(&channel.id()), user_id.to_string())
+        .await
+    {
+        tracing::warn!(channel_id = %channel.id(), %user_id, cause = %err, "access revocation not announced");
+    }
+}
+
 /// A reference to an actor (resolved by chaos).
 #[derive(SimpleObject)]
 #[graphql(name = "Actor", unresolvable = "id")]
@@ -351,8 +368,13 @@ impl Mutation {
         channel_id: ID,
     ) -> ApiResult<bool> {
         let viewer = ctx.viewer()?;
+        let d = deps(ctx);
         let channel = parse_channel(&channel_id)?;
-        Ok(service::leave_channel(&deps(ctx).db, viewer, parse_id(&actor_id)?, &channel).await?)
+        let left = service::leave_channel(&d.db, viewer, parse_id(&actor_id)?, &channel).await?;
+        if left {
+            revoke_access(d.pubsub.as_ref(), &channel, viewer.user_id).await;
+        }
+        Ok(left)
     }
 
     /// Sends a message as one of your actors. Limits: length, a per-player rate, mutes.
@@ -483,34 +505,89 @@ async fn announce(pubsub: &dyn PubSub, message: &message::Model) {
     }
 }
 
+/// What a `messageAdded` stream hears.
+enum Live {
+    /// A committed message (JSON).
+    Message(String),
+    /// The player may have lost access.
+    AccessChanged,
+}
+
+/// What a `messageAdded` stream does next.
+enum Step {
+    /// Send this message.
+    Deliver(Box<ChatMessage>),
+    /// Nothing to send.
+    Skip,
+    /// Access is gone: end the subscription.
+    End,
+}
+
 /// Subscriptions of the chat service.
 pub struct Subscription;
 
 #[Subscription]
 impl Subscription {
-    /// New messages of a channel you can read.
+    /// New messages of a channel you can read. Ends when you can no longer read it
+    /// (left the guild or the channel).
     #[graphql(directive = authenticated::apply())]
     async fn message_added(
         &self,
         ctx: &Context<'_>,
         channel_id: ID,
     ) -> Result<impl Stream<Item = ChatMessage>, ApiError> {
-        let viewer = ctx.viewer()?;
+        let viewer = ctx.viewer()?.clone();
         let d = deps(ctx);
         let channel = parse_channel(&channel_id)?;
         let channel_id = channel.id();
-        // Subscribe before checking, so a message sent in between is not missed.
-        let messages = d.pubsub.subscribe(&channel_topic(&channel_id));
-        service::require_read(&d.db, &d.directory, viewer, &channel).await?;
+        // Subscribe before checking, so a message sent (or access lost) in between is
+        // not missed.
+        let messages = d
+            .pubsub
+            .subscribe(&channel_topic(&channel_id))
+            .map(Live::Message);
+        let user = viewer.user_id.to_string();
+        let revocations = d
+            .pubsub
+            .subscribe(&access_topic(&channel_id))
+            .filter(move |revoked| std::future::ready(*revoked == user))
+            .map(|_| Live::AccessChanged);
+        service::require_read(&d.db, &d.directory, &viewer, &channel).await?;
         let watching = d.presence.watch(viewer.user_id, &channel_id);
-        Ok(messages.filter_map(move |payload| {
-            // Held by the stream: the player counts as watching until it ends.
-            let _watching = &watching;
-            let decoded = serde_json::from_str::<message::Model>(&payload);
-            if let Err(err) = &decoded {
-                tracing::warn!(channel_id, cause = %err, "unreadable live message skipped");
-            }
-            std::future::ready(decoded.ok().map(ChatMessage))
-        }))
+        let (db, directory) = (d.db.clone(), d.directory.clone());
+        Ok(futures_util::stream::select(messages, revocations)
+            .then(move |live| {
+                let (db, directory, viewer, channel) =
+                    (db.clone(), directory.clone(), viewer.clone(), channel.clone());
+                async move {
+                    match live {
+                        Live::Message(payload) => {
+                            match serde_json::from_str::<message::Model>(&payload) {
+                                Ok(message) => Step::Deliver(Box::new(ChatMessage(message))),
+                                Err(err) => {
+                                    tracing::warn!(channel_id = %channel.id(), cause = %err, "unreadable live message skipped");
+                                    Step::Skip
+                                }
+                            }
+                        }
+                        // Fail closed: if access cannot be confirmed, the stream ends.
+                        Live::AccessChanged => {
+                            match service::may_read(&db, &directory, &viewer, &channel).await {
+                                Ok(true) => Step::Skip,
+                                _ => Step::End,
+                            }
+                        }
+                    }
+                }
+            })
+            .take_while(|step| std::future::ready(!matches!(step, Step::End)))
+            .filter_map(move |step| {
+                // Held by the stream: the player counts as watching until it ends.
+                let _watching = &watching;
+                std::future::ready(match step {
+                    Step::Deliver(message) => Some(*message),
+                    Step::Skip | Step::End => None,
+                })
+            }))
     }
 }

@@ -50,7 +50,9 @@ pub async fn app(
             .await?;
     let pubsub = subgraph_kit::pubsub::from_url(settings.live.redis_url(), "chat").await?;
     let (relay, outbox) = outbox::start_relay(db.clone(), bus.clone(), RELAY_IDLE);
-    let projection = Arc::new(consumer::Projection);
+    let projection = Arc::new(consumer::Projection {
+        pubsub: pubsub.clone(),
+    });
     let mut background = vec![relay];
     for topic in [events::topics::GUILD, events::topics::ACTOR] {
         background.push(events::consumer::start(

@@ -672,11 +672,22 @@ pub async fn project_guild_event(
 }
 
 /// Removes a deleted actor from the channels it joined (its guild membership ends
-/// through the guild's own `guild.member_left`).
-pub async fn forget_actor(db: &impl ConnectionTrait, actor_id: Uuid) -> Result<(), sea_orm::DbErr> {
+/// through the guild's own `guild.member_left`); returns the (channel, account) pairs
+/// it was in.
+pub async fn forget_actor(
+    db: &impl ConnectionTrait,
+    actor_id: Uuid,
+) -> Result<Vec<(Channel, Uuid)>, sea_orm::DbErr> {
+    let joined = channel_member::Entity::find()
+        .filter(channel_member::Column::ActorId.eq(actor_id))
+        .all(db)
+        .await?;
     channel_member::Entity::delete_many()
         .filter(channel_member::Column::ActorId.eq(actor_id))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(joined
+        .into_iter()
+        .filter_map(|m| Some((Channel::parse(&m.channel_id).ok()?, m.user_id)))
+        .collect())
 }

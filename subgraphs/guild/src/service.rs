@@ -663,13 +663,26 @@ pub async fn answer_invitation(
     accept: bool,
 ) -> Result<Committed<invitation::Model>, GuildError> {
     let txn = begin_write(db).await?;
+    let unlocked = invitation::Entity::find_by_id(invitation_id)
+        .one(&txn)
+        .await?
+        .ok_or(KitError::NotFound("invitation"))?;
+    if unlocked.invitee_user_id != viewer.user_id {
+        return Err(KitError::Forbidden("the invitation is for another player").into());
+    }
+    // Invitations change state under their guild's lock (a disbanded guild has closed
+    // them all), so concurrent answers and disbands are serialized; read it again under
+    // the lock.
+    let guild = lock_guild(&txn, unlocked.guild_id)
+        .await
+        .map_err(|err| match err {
+            GuildError::Kit(KitError::NotFound(_)) => GuildError::InvitationNotPending,
+            other => other,
+        })?;
     let found = invitation::Entity::find_by_id(invitation_id)
         .one(&txn)
         .await?
         .ok_or(KitError::NotFound("invitation"))?;
-    if found.invitee_user_id != viewer.user_id {
-        return Err(KitError::Forbidden("the invitation is for another player").into());
-    }
     if found.status != PENDING {
         return Err(GuildError::InvitationNotPending);
     }
@@ -678,7 +691,6 @@ pub async fn answer_invitation(
     }
     let mut changes = Vec::new();
     if accept {
-        let guild = lock_guild(&txn, found.guild_id).await?;
         changes.push(
             admit(
                 &txn,
