@@ -1,4 +1,5 @@
-//! Column shorthands shared by the migrations, so a table reads as its list of columns.
+//! Column, index and drop shorthands shared by the migrations, so a table reads as its
+//! list of columns.
 
 use sea_orm_migration::prelude::*;
 
@@ -78,4 +79,17 @@ pub fn index<T: IntoIden, C: IntoIden>(
         index.unique();
     }
     index.to_owned()
+}
+
+/// Drops `tables`, in order (dependents first).
+pub async fn drop_tables(
+    manager: &SchemaManager<'_>,
+    tables: impl IntoIterator<Item = DynIden>,
+) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(table).to_owned())
+            .await?;
+    }
+    Ok(())
 }

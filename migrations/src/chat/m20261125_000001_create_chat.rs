@@ -207,18 +207,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            ChatReports::Table.into_iden(),
-            ChatMutes::Table.into_iden(),
-            ChatMessages::Table.into_iden(),
-            ChatGuildMembers::Table.into_iden(),
-            ChatChannelMembers::Table.into_iden(),
-            ChatChannels::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            [
+                ChatReports::Table.into_iden(),
+                ChatMutes::Table.into_iden(),
+                ChatMessages::Table.into_iden(),
+                ChatGuildMembers::Table.into_iden(),
+                ChatChannelMembers::Table.into_iden(),
+                ChatChannels::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

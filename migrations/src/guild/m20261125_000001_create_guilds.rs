@@ -211,17 +211,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            GuildJoinRequests::Table.into_iden(),
-            GuildInvitations::Table.into_iden(),
-            GuildMembers::Table.into_iden(),
-            GuildRoles::Table.into_iden(),
-            Guilds::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            [
+                GuildJoinRequests::Table.into_iden(),
+                GuildInvitations::Table.into_iden(),
+                GuildMembers::Table.into_iden(),
+                GuildRoles::Table.into_iden(),
+                Guilds::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }
