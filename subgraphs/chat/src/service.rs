@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use serde_json::json;
@@ -15,7 +15,7 @@ use subgraph_kit::auth::{Viewer, SCOPE_ADMIN};
 use subgraph_kit::db::begin_write;
 use subgraph_kit::directory::{ActorDirectory, ActorSummary};
 use subgraph_kit::events::{outbox, EventEnvelope};
-use subgraph_kit::pagination::{cursor_time, Cursor};
+use subgraph_kit::pagination::{cursor_time, Cursor, Side};
 use subgraph_kit::KitError;
 use uuid::Uuid;
 
@@ -427,25 +427,15 @@ pub async fn history(
 ) -> Result<(Vec<message::Model>, bool), ChatError> {
     let mut query = message::Entity::find().filter(message::Column::ChannelId.eq(channel.id()));
     if let Some(cursor) = cursor {
-        let at: DateTime<Utc> = DateTime::from_timestamp_millis(cursor.at_ms)
-            .ok_or_else(|| KitError::BadUserInput("invalid cursor".into()))?;
-        let (later, same) = match direction {
-            Direction::Forward => (
-                message::Column::CreatedAt.gt(at),
-                message::Column::Id.gt(cursor.id),
-            ),
-            Direction::Backward => (
-                message::Column::CreatedAt.lt(at),
-                message::Column::Id.lt(cursor.id),
-            ),
+        let side = match direction {
+            Direction::Forward => Side::After,
+            Direction::Backward => Side::Before,
         };
-        query = query.filter(
-            Condition::any().add(later).add(
-                Condition::all()
-                    .add(message::Column::CreatedAt.eq(at))
-                    .add(same),
-            ),
-        );
+        query = query.filter(cursor.condition(
+            message::Column::CreatedAt,
+            message::Column::Id,
+            side,
+        )?);
     }
     query = match direction {
         Direction::Forward => query

@@ -24,9 +24,6 @@ pub enum GuildError {
     /// The guild has as many members as allowed.
     #[error("the guild is full ({0} members)")]
     GuildFull(i32),
-    /// The guild accepts members by approved join request only.
-    #[error("the guild is closed: send a join request")]
-    GuildClosed,
     /// The acting member's role lacks a permission.
     #[error("your guild role lacks the {0} permission")]
     MissingPermission(&'static str),
@@ -68,7 +65,6 @@ impl ErrorCode for GuildError {
             GuildError::AlreadyInGuild => "ALREADY_IN_GUILD",
             GuildError::NotAMember => "NOT_A_GUILD_MEMBER",
             GuildError::GuildFull(_) => "GUILD_FULL",
-            GuildError::GuildClosed => "GUILD_CLOSED",
             GuildError::MissingPermission(_) => "MISSING_GUILD_PERMISSION",
             GuildError::Outranked => "OUTRANKED",
             GuildError::LeaderMustTransfer => "LEADER_MUST_TRANSFER",

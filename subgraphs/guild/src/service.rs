@@ -19,7 +19,7 @@ use subgraph_kit::auth::Viewer;
 use subgraph_kit::db::begin_write;
 use subgraph_kit::directory::{ActorDirectory, ActorSummary};
 use subgraph_kit::events::{outbox, EventEnvelope};
-use subgraph_kit::pagination::Cursor;
+use subgraph_kit::pagination::{Cursor, Side};
 use subgraph_kit::KitError;
 use uuid::Uuid;
 
@@ -1240,15 +1240,11 @@ pub async fn list_guilds(
         query = query.filter(guild::Column::NameKey.contains(search.to_lowercase()));
     }
     if let Some(after) = after {
-        let at = DateTime::from_timestamp_millis(after.at_ms)
-            .ok_or_else(|| KitError::BadUserInput("invalid cursor".into()))?;
-        query = query.filter(
-            Condition::any().add(guild::Column::CreatedAt.gt(at)).add(
-                Condition::all()
-                    .add(guild::Column::CreatedAt.eq(at))
-                    .add(guild::Column::Id.gt(after.id)),
-            ),
-        );
+        query = query.filter(after.condition(
+            guild::Column::CreatedAt,
+            guild::Column::Id,
+            Side::After,
+        )?);
     }
     Ok(query
         .order_by_asc(guild::Column::CreatedAt)

@@ -5,6 +5,7 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 use crate::error::KitError;
@@ -63,6 +64,37 @@ pub fn forward_page<T, N: async_graphql::OutputType>(
 pub fn cursor_time() -> chrono::DateTime<chrono::Utc> {
     let now = chrono::Utc::now();
     chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+/// Which side of a cursor a page reads, in `(timestamp, id)` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Rows after the cursor.
+    After,
+    /// Rows before the cursor.
+    Before,
+}
+
+impl Cursor {
+    /// The filter keeping the rows strictly on `side` of this cursor, where `at` holds
+    /// the row's timestamp (stored at millisecond precision, see [`cursor_time`]) and
+    /// `id` breaks ties.
+    pub fn condition<A: ColumnTrait, I: ColumnTrait>(
+        &self,
+        at: A,
+        id: I,
+        side: Side,
+    ) -> Result<Condition, KitError> {
+        let time = chrono::DateTime::from_timestamp_millis(self.at_ms)
+            .ok_or_else(|| KitError::BadUserInput("invalid cursor".to_string()))?;
+        let (beyond, tie) = match side {
+            Side::After => (at.gt(time), id.gt(self.id)),
+            Side::Before => (at.lt(time), id.lt(self.id)),
+        };
+        Ok(Condition::any()
+            .add(beyond)
+            .add(Condition::all().add(at.eq(time)).add(tie)))
+    }
 }
 
 /// Bounds on page sizes.

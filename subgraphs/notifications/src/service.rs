@@ -1,14 +1,14 @@
 //! The inbox: storing notifications made from events, paging, read state, deletion.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use subgraph_kit::auth::Viewer;
 use subgraph_kit::events::EventEnvelope;
-use subgraph_kit::pagination::{cursor_time, Cursor};
+use subgraph_kit::pagination::{cursor_time, Cursor, Side};
 use subgraph_kit::KitError;
 use uuid::Uuid;
 
@@ -54,18 +54,13 @@ pub async fn list(
     if unread_only {
         query = query.filter(notification::Column::ReadAt.is_null());
     }
+    // Newest first: the next page holds older rows.
     if let Some(after) = after {
-        let at: DateTime<Utc> = DateTime::from_timestamp_millis(after.at_ms)
-            .ok_or_else(|| KitError::BadUserInput("invalid cursor".into()))?;
-        query = query.filter(
-            Condition::any()
-                .add(notification::Column::CreatedAt.lt(at))
-                .add(
-                    Condition::all()
-                        .add(notification::Column::CreatedAt.eq(at))
-                        .add(notification::Column::Id.lt(after.id)),
-                ),
-        );
+        query = query.filter(after.condition(
+            notification::Column::CreatedAt,
+            notification::Column::Id,
+            Side::Before,
+        )?);
     }
     Ok(query
         .order_by_desc(notification::Column::CreatedAt)

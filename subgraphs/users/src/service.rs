@@ -10,7 +10,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use subgraph_kit::auth::{AccessClaims, Viewer, SCOPE_ADMIN, SCOPE_PLAYER};
 use subgraph_kit::db::begin_write;
-use subgraph_kit::pagination::Cursor;
+use subgraph_kit::pagination::{cursor_time, Cursor, Side};
 use subgraph_kit::KitError;
 use uuid::Uuid;
 
@@ -129,7 +129,7 @@ async fn create_user(
         roles: Set(roles.to_string()),
         failed_logins: Set(0),
         locked_until: Set(None),
-        created_at: Set(subgraph_kit::pagination::cursor_time()),
+        created_at: Set(cursor_time()),
     };
     match model.insert(db).await {
         Ok(created) => Ok(created),
@@ -482,13 +482,11 @@ pub async fn list_users(
         .order_by_asc(user::Column::CreatedAt)
         .order_by_asc(user::Column::Id);
     if let Some(cursor) = after {
-        let at = DateTime::<Utc>::from_timestamp_millis(cursor.at_ms)
-            .ok_or_else(|| KitError::BadUserInput("invalid cursor".to_string()))?;
-        query = query.filter(
-            user::Column::CreatedAt.gt(at).or(user::Column::CreatedAt
-                .eq(at)
-                .and(user::Column::Id.gt(cursor.id))),
-        );
+        query = query.filter(cursor.condition(
+            user::Column::CreatedAt,
+            user::Column::Id,
+            Side::After,
+        )?);
     }
     Ok(query.limit(limit).all(db).await?)
 }
