@@ -5,5 +5,7 @@
 pub mod chaos;
 pub mod chat;
 pub mod guild;
+pub mod inventory;
 pub mod notifications;
+pub mod payment;
 pub mod users;

@@ -7,7 +7,9 @@ pub mod chat;
 mod columns;
 pub mod events;
 pub mod guild;
+pub mod inventory;
 pub mod notifications;
+pub mod payment;
 pub mod users;
 
 pub use sea_orm_migration::MigratorTrait;

@@ -14,3 +14,21 @@ pub const GUILD: &str = "guild.events";
 /// Chat messages that concern someone outside the live conversation
 /// (`chat.direct_message_sent`, `chat.mentioned`), published by chat, keyed by channel id.
 pub const CHAT: &str = "chat.events";
+
+/// Published definitions (`content.published`, payload: `kind` (`ITEM`, `SKILL`,
+/// `RECIPE`, `ZONE`, `EVENT`), `id`, `version`, `definition` (the published document's
+/// JSON, camelCase fields as in the graph)), published by content, keyed by `<kind>:<id>`.
+/// Services that cache definitions refresh them from this topic.
+pub const CONTENT: &str = "content.events";
+
+/// Item movements and their effects (`inventory.items_granted`, `inventory.item_used`,
+/// `inventory.equipment_changed`, `inventory.items_destroyed`, `inventory.trade_completed`,
+/// `inventory.item_crafted`, `inventory.guild_storage_moved`), published by inventory,
+/// keyed by actor id.
+pub const INVENTORY: &str = "inventory.events";
+
+/// Wallet and store movements (`payment.purchase_completed`, `payment.purchase_refunded`,
+/// `payment.currency_granted`, `payment.grant_items`), published by payment, keyed by
+/// user id. `payment.grant_items` (payload: `grantId`, `actorId`, `items`: [{`definitionId`,
+/// `quantity`}]) asks inventory to deliver items exactly once per `grantId`.
+pub const PAYMENT: &str = "payment.events";

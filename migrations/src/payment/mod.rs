@@ -1,0 +1,17 @@
+//! Migrations of the payment service.
+
+use sea_orm_migration::prelude::*;
+
+/// Runs the payment service's migrations.
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migration_table_name() -> DynIden {
+        Alias::new("seaql_migrations_payment").into_iden()
+    }
+
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(crate::events::CreateEventTables)]
+    }
+}

@@ -1,0 +1,1 @@
+//! The content service (being built).
