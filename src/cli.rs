@@ -180,6 +180,8 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
     };
     let peers = PeerSettings {
         chaos_url: String::new(),
+        guild_url: None,
+        internal_token: None,
     };
     // One process: in-process fan-out and bus reach everyone (`live` and `events`
     // stay at their defaults).

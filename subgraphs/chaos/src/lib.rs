@@ -74,7 +74,8 @@ pub fn app_with(
         schema,
         verifier,
         per_request,
-        db,
+        ready: Arc::new(db),
+        internal_token: None,
     })
 }
 

@@ -75,7 +75,8 @@ pub async fn app(
             schema,
             verifier,
             per_request,
-            db,
+            ready: Arc::new(db),
+            internal_token: None,
         }),
         background: vec![relay, consumer],
     })

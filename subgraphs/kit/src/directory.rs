@@ -4,7 +4,6 @@
 //! a deleted actor is gone at once.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
@@ -12,9 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::error::KitError;
-
-/// How long a lookup may take before the calling command fails as unavailable.
-const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::peer::PeerClient;
 
 const ACTORS_QUERY: &str = "query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Actor { id name owner { id } } } }";
 
@@ -32,13 +29,7 @@ pub struct ActorSummary {
 /// Looks actors up in the chaos subgraph.
 #[derive(Debug, Clone)]
 pub struct ActorDirectory {
-    url: String,
-    http: reqwest::Client,
-}
-
-#[derive(Deserialize)]
-struct GraphqlData<T> {
-    data: Option<T>,
+    chaos: PeerClient,
 }
 
 #[derive(Deserialize)]
@@ -73,11 +64,7 @@ impl ActorDirectory {
     /// A directory asking the chaos subgraph at `chaos_graphql_url` (its `/graphql`).
     pub fn new(chaos_graphql_url: impl Into<String>) -> Self {
         Self {
-            url: chaos_graphql_url.into(),
-            http: reqwest::Client::builder()
-                .timeout(LOOKUP_TIMEOUT)
-                .build()
-                .unwrap_or_default(),
+            chaos: PeerClient::new("the actor directory", chaos_graphql_url, None),
         }
     }
 
@@ -91,7 +78,7 @@ impl ActorDirectory {
             .map(|id| json!({ "__typename": "Actor", "id": id }))
             .collect();
         let data: EntitiesData = self
-            .post(json!({ "query": ACTORS_QUERY, "variables": { "representations": representations } }))
+            .post(ACTORS_QUERY, json!({ "representations": representations }))
             .await?;
         Ok(data
             .entities
@@ -101,26 +88,13 @@ impl ActorDirectory {
             .collect())
     }
 
-    /// Posts a GraphQL request to chaos and returns its `data`.
+    /// Runs a query on chaos and returns its `data`.
     async fn post<T: serde::de::DeserializeOwned>(
         &self,
-        body: serde_json::Value,
+        query: &str,
+        variables: serde_json::Value,
     ) -> Result<T, KitError> {
-        let unavailable = |cause: &dyn std::fmt::Display| {
-            tracing::warn!(url = %self.url, cause = %cause, "actor lookup failed");
-            KitError::Unavailable("the actor directory")
-        };
-        let response = self
-            .http
-            .post(&self.url)
-            .json(&body)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|err| unavailable(&err))?;
-        let body: GraphqlData<T> = response.json().await.map_err(|err| unavailable(&err))?;
-        body.data
-            .ok_or_else(|| unavailable(&"no data in the directory response"))
+        Ok(self.chaos.execute(query, variables).await?)
     }
 
     /// The actors named `names` (case-insensitive) that exist.
@@ -145,7 +119,7 @@ impl ActorDirectory {
             .map(|(i, name)| (format!("n{i}"), json!(name)))
             .collect();
         let data: HashMap<String, Option<ActorEntity>> = self
-            .post(json!({ "query": query, "variables": variables }))
+            .post(&query, serde_json::Value::Object(variables))
             .await?;
         Ok(data
             .into_values()

@@ -13,6 +13,8 @@
 //!   idempotent consumers.
 //! - [`error`]: the [`error::ErrorCode`] contract that turns service errors into GraphQL
 //!   errors with a stable `code` extension, masking internal failures.
+//! - [`peer`]: GraphQL calls between services, and the internal token guarding
+//!   `@inaccessible` internal fields.
 //! - [`pagination`]: opaque, stable cursors (timestamp + id) and page-size bounds.
 //! - [`pubsub`]: live fan-out to subscribers on every replica (in-process or Redis).
 //! - [`server`]: the axum app around a federated schema: `/graphql`, `/health`,
@@ -31,6 +33,7 @@ pub mod directory;
 pub mod error;
 pub mod events;
 pub mod pagination;
+pub mod peer;
 pub mod pubsub;
 pub mod sdl;
 pub mod secret;

@@ -14,11 +14,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{bearer_token, Authentication, JwtVerifier};
 use crate::background::BackgroundTask;
 use crate::error::{graphql_error, KitError};
+use crate::peer::{self, InternalCaller};
+use crate::secret::Secret;
 
 /// Adds per-request data (typically fresh DataLoaders) to an HTTP request's data, or
 /// to a WebSocket connection's data (loaders batch but do not cache, so one set per
@@ -30,6 +33,18 @@ pub type PerRequestData = Arc<dyn Fn(&mut Data) + Send + Sync>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub Option<IpAddr>);
 
+/// What `/ready` checks: the engines a service cannot serve without.
+pub trait ReadyCheck: Send + Sync {
+    /// `Ok` when the engine answers, else why not.
+    fn check(&self) -> BoxFuture<'_, Result<(), String>>;
+}
+
+impl ReadyCheck for DatabaseConnection {
+    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move { crate::db::ping(self).await.map_err(|err| err.to_string()) })
+    }
+}
+
 /// Everything the HTTP layer needs to serve one subgraph.
 pub struct GraphqlService<Q, M, S> {
     /// The executable schema.
@@ -38,8 +53,11 @@ pub struct GraphqlService<Q, M, S> {
     pub verifier: Arc<JwtVerifier>,
     /// Adds per-request data.
     pub per_request: PerRequestData,
-    /// Checked by `/ready`.
-    pub db: DatabaseConnection,
+    /// Checked by `/ready` (usually the service's database).
+    pub ready: Arc<dyn ReadyCheck>,
+    /// The token other services present to call `@inaccessible` internal fields; `None`
+    /// refuses every internal call.
+    pub internal_token: Option<Secret<String>>,
 }
 
 /// A federated schema (with its `Subscription` type exported in `_service.sdl`, which
@@ -141,12 +159,20 @@ where
         Ok(authentication) => authentication,
         Err(err) => return unauthenticated(err),
     };
+    let internal = match peer::internal_caller(request.headers(), service.internal_token.as_ref())
+    {
+        Ok(internal) => internal,
+        Err(err) => return unauthenticated(err),
+    };
     let graphql_request =
         match <GraphQLRequest as FromRequest<()>>::from_request(request, &()).await {
             Ok(graphql_request) => graphql_request.into_inner(),
             Err(rejection) => return rejection.into_response(),
         };
     let mut graphql_request = graphql_request.data(authentication).data(client_ip);
+    if let Some(internal) = internal {
+        graphql_request = graphql_request.data::<InternalCaller>(internal);
+    }
     (service.per_request)(&mut graphql_request.data);
     let response = crate::trace::scope(traceparent, service.schema.execute(graphql_request)).await;
     GraphQLResponse::from(response).into_response()
@@ -181,11 +207,11 @@ where
 }
 
 async fn ready<Q, M, S>(State(service): State<Arc<GraphqlService<Q, M, S>>>) -> impl IntoResponse {
-    match crate::db::ping(&service.db).await {
+    match service.ready.check().await {
         Ok(()) => (StatusCode::OK, "ready"),
-        Err(err) => {
-            tracing::warn!(cause = %err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        Err(cause) => {
+            tracing::warn!(%cause, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready")
         }
     }
 }

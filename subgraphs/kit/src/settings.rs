@@ -80,8 +80,16 @@ impl LiveSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeerSettings {
-    /// The chaos subgraph's `/graphql` (actor lookups, see `directory`).
+    /// The chaos subgraph's `/graphql` (actor lookups, see `directory`; effects and
+    /// equipment for inventory).
     pub chaos_url: String,
+    /// The guild subgraph's `/graphql` (inventory asks it for storage permissions).
+    #[serde(default)]
+    pub guild_url: Option<String>,
+    /// The shared token for internal calls between services (`peer`): presented by a
+    /// caller, checked by the callee. Without it, internal fields refuse every call.
+    #[serde(default)]
+    pub internal_token: Option<Secret<String>>,
 }
 
 /// The issuer the users service signs as.

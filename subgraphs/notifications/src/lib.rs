@@ -67,7 +67,8 @@ pub async fn app(
             schema,
             verifier,
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),
-            db,
+            ready: Arc::new(db),
+            internal_token: None,
         }),
         background,
     })

@@ -64,7 +64,8 @@ pub async fn app_with(
         schema,
         verifier,
         per_request: Arc::new(|_| {}),
-        db,
+        ready: Arc::new(db),
+        internal_token: None,
     };
     Ok(server::app(service).route(JWKS_PATH, get(move || async move { Json(jwks.clone()) })))
 }
