@@ -83,6 +83,8 @@ pub async fn spawn_app() -> TestApp {
     };
     let peers = PeerSettings {
         chaos_url: String::new(),
+        guild_url: None,
+        internal_token: None,
     };
     // Redis fan-out when the test command runs Redis; the bus is handed over below,
     // shared with the test.
