@@ -189,6 +189,7 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         server: placeholder_listen.clone(),
         database: sqlite("chaos"),
         auth: auth.clone(),
+        peers: PeerSettings::default(),
         rules: Default::default(),
         live: Default::default(),
         events: Default::default(),

@@ -42,6 +42,16 @@ pub fn integer(name: impl IntoIden) -> ColumnDef {
     ColumnDef::new(name).integer().not_null().to_owned()
 }
 
+/// `NOT NULL` 64-bit integer.
+pub fn big_integer(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().to_owned()
+}
+
+/// `NOT NULL` boolean.
+pub fn boolean(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).boolean().not_null().to_owned()
+}
+
 /// `NOT NULL` JSON.
 pub fn json(name: impl IntoIden) -> ColumnDef {
     ColumnDef::new(name).json().not_null().to_owned()

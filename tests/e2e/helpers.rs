@@ -95,6 +95,7 @@ pub async fn spawn_app() -> TestApp {
         server: listen.clone(),
         database: TestDatabase::create("chaos").await.settings,
         auth: auth.clone(),
+        peers: PeerSettings::default(),
         rules: RuleSettings {
             max_actors_per_user: MAX_ACTORS,
         },

@@ -4,22 +4,26 @@
 use std::sync::Arc;
 
 use actor_core::{total_experience_for_level, Class, MAX_LEVEL};
-use async_graphql::{Context, Enum, Object, Schema, SimpleObject, Subscription, ID};
+use async_graphql::{
+    Context, Enum, Json, MergedObject, Object, Schema, SimpleObject, Subscription, ID,
+};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
 use subgraph_kit::dataloader::{load_failed, loader};
 use subgraph_kit::error::ApiError;
 use subgraph_kit::events::outbox::OutboxSignal;
+use subgraph_kit::peer::require_internal;
 use subgraph_kit::pubsub::PubSub;
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::{parse_id, ApiResult, ContextAuthExt, KitError};
 use uuid::Uuid;
 
-use entities::chaos::{actor, actor_skill, equipment_slot, skill_definition};
+use entities::chaos::{actor, actor_skill, skill_definition};
 
-use crate::loaders::{ActorsById, ActorsByUser, EquipmentByActor, SkillsByActor};
-use crate::service::{self, now_ms};
+use crate::items::{self, EquipmentSet, ItemUse};
+use crate::loaders::{ActorsById, ActorsByUser, LoadoutByActor, SkillsByActor};
+use crate::service::{self, now_ms, Loadout};
 use crate::settings::ChaosSettings;
 
 /// The executable chaos schema.
@@ -39,7 +43,7 @@ pub struct Deps {
 
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
 pub fn schema(deps: Option<Deps>) -> ChaosSchema {
-    subgraph_kit::server::federated_schema(Query, Mutation, Subscription, deps)
+    subgraph_kit::server::federated_schema(Query, Mutation::default(), Subscription, deps)
 }
 
 fn deps<'a>(ctx: &Context<'a>) -> &'a Deps {
@@ -273,8 +277,8 @@ pub struct ClassInfo {
 pub struct Actor(actor::Model);
 
 impl Actor {
-    async fn equipment_rows(&self, ctx: &Context<'_>) -> ApiResult<Vec<equipment_slot::Model>> {
-        Ok(loader::<EquipmentByActor>(ctx)?
+    async fn loadout(&self, ctx: &Context<'_>) -> ApiResult<Loadout> {
+        Ok(loader::<LoadoutByActor>(ctx)?
             .load_one(self.0.id)
             .await
             .map_err(load_failed)?
@@ -317,7 +321,7 @@ impl Actor {
     }
     /// Stats with equipment applied.
     async fn stats(&self, ctx: &Context<'_>) -> ApiResult<ActorStats> {
-        let sheet = service::sheet(&self.0, &self.equipment_rows(ctx).await?);
+        let sheet = service::sheet(&self.0, &self.loadout(ctx).await?, now_ms());
         let d = sheet.derived;
         Ok(ActorStats {
             base: sheet.base.into(),
@@ -334,8 +338,8 @@ impl Actor {
     }
     /// HP, MP and stamina now.
     async fn resources(&self, ctx: &Context<'_>) -> ApiResult<Resources> {
-        let sheet = service::sheet(&self.0, &self.equipment_rows(ctx).await?);
         let now = now_ms();
+        let sheet = service::sheet(&self.0, &self.loadout(ctx).await?, now);
         Ok(Resources {
             hp: ResourceValue::of(&sheet.hp, now),
             mp: ResourceValue::of(&sheet.mp, now),
@@ -359,7 +363,7 @@ impl Actor {
     }
     /// Every equipment slot, empty ones included.
     async fn equipment(&self, ctx: &Context<'_>) -> ApiResult<Vec<EquipmentSlot>> {
-        let rows = self.equipment_rows(ctx).await?;
+        let rows = self.loadout(ctx).await?.equipment;
         Ok(EquipSlot::ALL
             .into_iter()
             .map(|slot| {
@@ -372,10 +376,56 @@ impl Actor {
             })
             .collect())
     }
+    /// Timed buffs running now (from used items), soonest to end first.
+    async fn active_buffs(&self, ctx: &Context<'_>) -> ApiResult<Vec<ActiveBuff>> {
+        let now = now_ms();
+        let mut buffs: Vec<ActiveBuff> = self
+            .loadout(ctx)
+            .await?
+            .buffs
+            .into_iter()
+            .filter(|buff| buff.expires_at_ms > now)
+            .map(|buff| {
+                let modifiers: actor_core::StatModifiers =
+                    serde_json::from_value(buff.modifiers).unwrap_or_default();
+                ActiveBuff {
+                    item_definition_id: buff.item_definition_id,
+                    expires_at: DateTime::from_timestamp_millis(buff.expires_at_ms)
+                        .unwrap_or_default(),
+                    strength: modifiers.strength,
+                    intelligence: modifiers.intelligence,
+                    dexterity: modifiers.dexterity,
+                    vitality: modifiers.vitality,
+                    wisdom: modifiers.wisdom,
+                }
+            })
+            .collect();
+        buffs.sort_by_key(|buff| buff.expires_at);
+        Ok(buffs)
+    }
     /// Creation time.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+}
+
+/// A timed buff from a used item, with the stat changes it makes.
+#[derive(SimpleObject)]
+pub struct ActiveBuff {
+    /// The item that gave it (content id).
+    item_definition_id: String,
+    /// When it ends.
+    expires_at: DateTime<Utc>,
+    /// Change to strength.
+    strength: i32,
+    /// Change to intelligence.
+    intelligence: i32,
+    /// Change to dexterity.
+    dexterity: i32,
+    /// Change to vitality.
+    vitality: i32,
+    /// Change to wisdom.
+    wisdom: i32,
 }
 
 /// `User` as this subgraph extends it: an account's actors.
@@ -493,11 +543,16 @@ impl Query {
     }
 }
 
-/// Mutations of the chaos backend.
-pub struct Mutation;
+/// Mutations of the chaos backend: the players' and admins', and the internal ones.
+#[derive(MergedObject, Default)]
+pub struct Mutation(PlayerMutation, InternalMutation);
+
+/// Mutations players and admins call through the router.
+#[derive(Default)]
+pub struct PlayerMutation;
 
 #[Object]
-impl Mutation {
+impl PlayerMutation {
     /// Creates an actor for the signed-in account. Names are unique (case-insensitive).
     #[graphql(directive = authenticated::apply())]
     async fn create_actor(
@@ -568,6 +623,43 @@ impl Mutation {
     }
 }
 
+/// Internal mutations: called by inventory only (the internal token), hidden from the
+/// router's API with `@inaccessible`.
+#[derive(Default)]
+pub struct InternalMutation;
+
+#[Object]
+impl InternalMutation {
+    /// Applies the effects of one item use (`ItemUse` JSON: useId, actorId,
+    /// itemDefinitionId, effects); once per use id. Returns the actor as it is now.
+    #[graphql(inaccessible)]
+    async fn apply_item_use(&self, ctx: &Context<'_>, item_use: Json<ItemUse>) -> ApiResult<Actor> {
+        require_internal(ctx)?;
+        let (actor, applied) = items::use_item(&deps(ctx).db, &item_use).await?;
+        if applied {
+            deps(ctx).outbox.committed();
+            announce_actor_change(ctx, actor.id, Some(&actor)).await;
+        }
+        Ok(Actor(actor))
+    }
+
+    /// Sets an actor's whole equipment (`EquipmentSet` JSON: actorId, version, slots);
+    /// an older version than the stored one is ignored. Returns the actor as it is now.
+    #[graphql(inaccessible)]
+    async fn set_equipment(
+        &self,
+        ctx: &Context<'_>,
+        equipment: Json<EquipmentSet>,
+    ) -> ApiResult<Actor> {
+        require_internal(ctx)?;
+        let (actor, applied) = items::equip(&deps(ctx).db, &equipment).await?;
+        if applied {
+            announce_actor_change(ctx, actor.id, Some(&actor)).await;
+        }
+        Ok(Actor(actor))
+    }
+}
+
 /// The live topic of one actor's changes.
 fn actor_topic(actor_id: Uuid) -> String {
     format!("actor:{actor_id}")
@@ -577,6 +669,11 @@ fn actor_topic(actor_id: Uuid) -> String {
 /// the committed row (`None`: deleted) so no subscriber has to load it again. The change
 /// is already committed, so a fan-out failure is logged, not returned.
 async fn announce_actor_change(ctx: &Context<'_>, actor_id: Uuid, actor: Option<&actor::Model>) {
+    announce(deps(ctx).pubsub.as_ref(), actor_id, actor).await;
+}
+
+/// [`announce_actor_change`] outside a request (the inventory event consumer).
+pub async fn announce(pubsub: &dyn PubSub, actor_id: Uuid, actor: Option<&actor::Model>) {
     let message = match serde_json::to_string(&actor) {
         Ok(message) => message,
         Err(err) => {
@@ -584,11 +681,7 @@ async fn announce_actor_change(ctx: &Context<'_>, actor_id: Uuid, actor: Option<
             return;
         }
     };
-    if let Err(err) = deps(ctx)
-        .pubsub
-        .publish(&actor_topic(actor_id), message)
-        .await
-    {
+    if let Err(err) = pubsub.publish(&actor_topic(actor_id), message).await {
         tracing::warn!(%actor_id, cause = %err, "actor change not announced to live subscribers");
     }
 }

@@ -5,10 +5,15 @@
 //!   game rules delegated to `actor-core`.
 //! - `loaders`: per-request DataLoaders so N entity representations become one query.
 //! - `graphql`: the federated schema (`Actor @key(fields: "id")`, `User.actors`).
+//! - `items`: what used and equipped items do to an actor (effects, buffs, equipment),
+//!   applied once whichever way inventory's word arrives.
+//! - `consumer`: inventory's events, the guaranteed path of item effects and equipment.
 //! - `error`: [`ChaosError`], each variant with a stable code.
 
+mod consumer;
 mod error;
 mod graphql;
+mod items;
 mod loaders;
 mod service;
 pub mod settings;
@@ -32,6 +37,9 @@ pub use settings::ChaosSettings;
 /// `actor.experience_granted`), keyed by actor id.
 pub const ACTOR_EVENTS_TOPIC: &str = events::topics::ACTOR;
 
+/// Consumer group of the chaos backend.
+const CONSUMER_GROUP: &str = "chaos";
+
 /// How often the outbox relay looks for new events when idle.
 const RELAY_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -46,10 +54,20 @@ pub async fn app(
         subgraph_kit::db::connect_and_migrate::<migrations::chaos::Migrator>(&settings.database)
             .await?;
     let pubsub = subgraph_kit::pubsub::from_url(settings.live.redis_url(), "chaos").await?;
-    let (relay, outbox) = outbox::start_relay(db.clone(), bus, RELAY_IDLE);
+    let (relay, outbox) = outbox::start_relay(db.clone(), bus.clone(), RELAY_IDLE);
+    let consumer = events::consumer::start(
+        bus,
+        db.clone(),
+        events::topics::INVENTORY,
+        CONSUMER_GROUP,
+        Arc::new(consumer::InventoryEvents {
+            pubsub: pubsub.clone(),
+            outbox: outbox.clone(),
+        }),
+    );
     Ok(ServiceApp {
         router: app_with(db, verifier, pubsub, outbox, Arc::new(settings)),
-        background: vec![relay],
+        background: vec![relay, consumer],
     })
 }
 
@@ -61,6 +79,7 @@ pub fn app_with(
     outbox: OutboxSignal,
     settings: Arc<ChaosSettings>,
 ) -> Router {
+    let internal_token = settings.peers.internal_token.clone();
     let schema = graphql::schema(Some(graphql::Deps {
         db: db.clone(),
         pubsub,
@@ -75,7 +94,7 @@ pub fn app_with(
         verifier,
         per_request,
         ready: Arc::new(db),
-        internal_token: None,
+        internal_token,
     })
 }
 

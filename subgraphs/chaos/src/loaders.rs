@@ -9,16 +9,16 @@ use sea_orm::DatabaseConnection;
 use subgraph_kit::dataloader::LoadError;
 use uuid::Uuid;
 
-use entities::chaos::{actor, actor_skill, equipment_slot, skill_definition};
+use entities::chaos::{actor, actor_skill, skill_definition};
 
-use crate::service;
+use crate::service::{self, Loadout};
 
 /// Adds fresh loaders to a request's (or WebSocket connection's) data.
 pub fn attach(data: &mut async_graphql::Data, db: &DatabaseConnection) {
     data.insert(DataLoader::new(ActorsById(db.clone()), tokio::spawn));
     data.insert(DataLoader::new(ActorsByUser(db.clone()), tokio::spawn));
     data.insert(DataLoader::new(SkillsByActor(db.clone()), tokio::spawn));
-    data.insert(DataLoader::new(EquipmentByActor(db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(LoadoutByActor(db.clone()), tokio::spawn));
 }
 
 /// Actors by id.
@@ -27,8 +27,8 @@ pub struct ActorsById(DatabaseConnection);
 pub struct ActorsByUser(DatabaseConnection);
 /// Learned skills of each actor.
 pub struct SkillsByActor(DatabaseConnection);
-/// Equipment of each actor.
-pub struct EquipmentByActor(DatabaseConnection);
+/// Equipment and running buffs of each actor.
+pub struct LoadoutByActor(DatabaseConnection);
 
 impl Loader<Uuid> for ActorsById {
     type Value = actor::Model;
@@ -63,12 +63,12 @@ impl Loader<Uuid> for SkillsByActor {
     }
 }
 
-impl Loader<Uuid> for EquipmentByActor {
-    type Value = Vec<equipment_slot::Model>;
+impl Loader<Uuid> for LoadoutByActor {
+    type Value = Loadout;
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        service::equipment_by_actor_ids(&self.0, keys)
+        crate::items::loadouts(&self.0, keys, service::now_ms())
             .await
             .map_err(Arc::new)
     }

@@ -16,7 +16,10 @@ use subgraph_kit::events::{outbox, EventEnvelope};
 use subgraph_kit::KitError;
 use uuid::Uuid;
 
-use entities::chaos::{actor, actor_skill, equipment_slot, experience_grant, skill_definition};
+use entities::chaos::{
+    actor, actor_buff, actor_skill, equipment_slot, equipment_version, experience_grant,
+    skill_definition,
+};
 
 use crate::error::ChaosError;
 use crate::settings::RuleSettings;
@@ -42,13 +45,36 @@ pub struct ActorSheet {
     pub stamina: ResourcePool,
 }
 
-/// Computes an actor's sheet. Unknown class codes (corrupt rows) fall back to no stats.
-pub fn sheet(actor: &actor::Model, equipment: &[equipment_slot::Model]) -> ActorSheet {
+/// What changes an actor's stats besides class and level: equipment and timed buffs.
+#[derive(Debug, Clone, Default)]
+pub struct Loadout {
+    /// Occupied equipment slots.
+    pub equipment: Vec<equipment_slot::Model>,
+    /// Buffs (those expired at the time asked are ignored).
+    pub buffs: Vec<actor_buff::Model>,
+}
+
+impl Loadout {
+    /// The sum of equipment modifiers and the buffs running at `now`.
+    fn modifiers(&self, now: i64) -> StatModifiers {
+        let equipment = self.equipment.iter().map(|slot| &slot.modifiers);
+        let buffs = self
+            .buffs
+            .iter()
+            .filter(|buff| buff.expires_at_ms > now)
+            .map(|buff| &buff.modifiers);
+        equipment
+            .chain(buffs)
+            .filter_map(|json| serde_json::from_value::<StatModifiers>(json.clone()).ok())
+            .fold(StatModifiers::default(), |sum, m| sum + m)
+    }
+}
+
+/// Computes an actor's sheet at `now`. Unknown class codes (corrupt rows) fall back to
+/// no stats.
+pub fn sheet(actor: &actor::Model, loadout: &Loadout, now: i64) -> ActorSheet {
     let level = u32::try_from(actor.level).unwrap_or(1);
-    let modifiers = equipment
-        .iter()
-        .filter_map(|slot| serde_json::from_value::<StatModifiers>(slot.modifiers.clone()).ok())
-        .fold(StatModifiers::default(), |sum, m| sum + m);
+    let modifiers = loadout.modifiers(now);
     let base = Class::from_code(&actor.class)
         .map(|class| class.base_stats_at(level))
         .unwrap_or_default()
@@ -239,6 +265,13 @@ pub async fn delete_actor(
         .filter(equipment_slot::Column::ActorId.eq(actor.id))
         .exec(&txn)
         .await?;
+    actor_buff::Entity::delete_many()
+        .filter(actor_buff::Column::ActorId.eq(actor.id))
+        .exec(&txn)
+        .await?;
+    equipment_version::Entity::delete_by_id(actor.id)
+        .exec(&txn)
+        .await?;
     actor::Entity::delete_by_id(actor.id).exec(&txn).await?;
     let event = EventEnvelope::new(
         "actor.deleted",
@@ -292,20 +325,17 @@ pub async fn grant_experience(
         .one(&txn)
         .await?
         .ok_or(KitError::NotFound("actor"))?;
-    let equipment = equipment_slot::Entity::find()
-        .filter(equipment_slot::Column::ActorId.eq(actor.id))
-        .all(&txn)
-        .await?;
-    let before = sheet(&actor, &equipment);
+    let now = now_ms();
+    let loadout = crate::items::loadout(&txn, actor.id, now).await?;
+    let before = sheet(&actor, &loadout, now);
     let outcome = apply_experience(
         u64::try_from(actor.experience).unwrap_or(0),
         amount.unsigned_abs(),
     );
-    let now = now_ms();
     let mut leveled = actor.clone();
     leveled.level = i32::try_from(outcome.level).unwrap_or(i32::MAX);
     leveled.experience = i64::try_from(outcome.experience).unwrap_or(i64::MAX);
-    let after = sheet(&leveled, &equipment);
+    let after = sheet(&leveled, &loadout, now);
     let (hp, mp, stamina) = if outcome.levels_gained > 0 {
         (
             ResourcePool::full(after.hp.max(), 0.0, now),
@@ -471,18 +501,6 @@ pub async fn skills_by_actor_ids(
         })
         .collect();
     Ok(group_by(actor_ids, learned, |(row, _)| row.actor_id))
-}
-
-/// Equipment of each actor.
-pub async fn equipment_by_actor_ids(
-    db: &DatabaseConnection,
-    actor_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<equipment_slot::Model>>, KitError> {
-    let rows = equipment_slot::Entity::find()
-        .filter(equipment_slot::Column::ActorId.is_in(actor_ids.iter().copied()))
-        .all(db)
-        .await?;
-    Ok(group_by(actor_ids, rows, |row| row.actor_id))
 }
 
 /// The skill catalogue, optionally for one class.

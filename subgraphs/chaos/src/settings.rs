@@ -1,7 +1,7 @@
 //! Configuration of the chaos backend (`CHAOS_CHAOS__…`).
 
 use serde::Deserialize;
-use subgraph_kit::settings::{AuthSettings, DatabaseSettings, ServerSettings};
+use subgraph_kit::settings::{AuthSettings, DatabaseSettings, PeerSettings, ServerSettings};
 pub use subgraph_kit::settings::{EventSettings, LiveSettings};
 
 /// Everything the chaos backend reads at start.
@@ -14,6 +14,10 @@ pub struct ChaosSettings {
     pub database: DatabaseSettings,
     /// Token verification.
     pub auth: AuthSettings,
+    /// Internal calls: `peers.internal_token` admits inventory's effect and equipment
+    /// calls.
+    #[serde(default)]
+    pub peers: PeerSettings,
     /// Game rules that are configuration rather than code.
     #[serde(default)]
     pub rules: RuleSettings,

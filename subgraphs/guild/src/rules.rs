@@ -16,16 +16,20 @@ pub enum Permission {
     ManageRoles,
     /// Change the description and join policy.
     EditGuild,
+    /// Take items out of the guild storage (any member may put items in; the
+    /// inventory service asks for this permission).
+    WithdrawStorage,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 6] = [
         Permission::Invite,
         Permission::Kick,
         Permission::ManageJoinRequests,
         Permission::ManageRoles,
         Permission::EditGuild,
+        Permission::WithdrawStorage,
     ];
 
     /// The stored code.
@@ -36,6 +40,7 @@ impl Permission {
             Permission::ManageJoinRequests => "MANAGE_JOIN_REQUESTS",
             Permission::ManageRoles => "MANAGE_ROLES",
             Permission::EditGuild => "EDIT_GUILD",
+            Permission::WithdrawStorage => "WITHDRAW_STORAGE",
         }
     }
 
@@ -95,7 +100,7 @@ impl FromIterator<Permission> for Permissions {
 pub enum RoleKind {
     /// The one leader: every permission, and alone may transfer leadership or disband.
     Leader,
-    /// Officers: invite, kick, manage join requests.
+    /// Officers: invite, kick, manage join requests, withdraw from the storage.
     Officer,
     /// New members.
     Member,
@@ -149,6 +154,7 @@ pub fn builtin_roles() -> [(&'static str, RoleKind, i32, Permissions); 3] {
                 Permission::Invite,
                 Permission::Kick,
                 Permission::ManageJoinRequests,
+                Permission::WithdrawStorage,
             ]
             .into_iter()
             .collect(),

@@ -76,12 +76,13 @@ impl LiveSettings {
     }
 }
 
-/// The other subgraphs a service asks directly.
-#[derive(Debug, Clone, Deserialize)]
+/// The other subgraphs a service asks directly, and the token of internal calls.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeerSettings {
     /// The chaos subgraph's `/graphql` (actor lookups, see `directory`; effects and
-    /// equipment for inventory).
+    /// equipment for inventory). Empty for chaos itself.
+    #[serde(default)]
     pub chaos_url: String,
     /// The guild subgraph's `/graphql` (inventory asks it for storage permissions).
     #[serde(default)]

@@ -1,0 +1,123 @@
+//! Reactions to other services' events:
+//! - `content.published` (content): item definitions and recipes refresh the
+//!   catalogue projection (newer versions win).
+//! - `payment.grant_items` (payment): purchased items are delivered once per grant id.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use sea_orm::{DatabaseTransaction, DbErr};
+use serde::Deserialize;
+use subgraph_kit::events::consumer::EventHandler;
+use subgraph_kit::events::EventEnvelope;
+use subgraph_kit::ErrorCode;
+use uuid::Uuid;
+
+use crate::catalog::{self, Component};
+use crate::service::Inventory;
+
+/// Handles `content.events`.
+pub struct ContentEvents;
+
+#[derive(Deserialize)]
+struct Published {
+    kind: String,
+    id: String,
+    version: i32,
+    definition: serde_json::Value,
+}
+
+impl EventHandler for ContentEvents {
+    type Committed = ();
+
+    fn apply<'a>(
+        &'a self,
+        event: &'a EventEnvelope,
+        txn: DatabaseTransaction,
+    ) -> BoxFuture<'a, Result<(DatabaseTransaction, ()), DbErr>> {
+        Box::pin(async move {
+            if event.event_type != "content.published" {
+                return Ok((txn, ()));
+            }
+            match serde_json::from_value::<Published>(event.payload.clone()) {
+                Ok(published) if [catalog::ITEM, catalog::RECIPE].contains(&published.kind.as_str()) => {
+                    catalog::project(
+                        &txn,
+                        &published.kind,
+                        &published.id,
+                        published.version,
+                        published.definition,
+                    )
+                    .await?;
+                    tracing::info!(kind = %published.kind, id = %published.id, version = published.version, "catalogue entry refreshed");
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(event_id = %event.id, cause = %err, "unreadable content.published skipped");
+                }
+            }
+            Ok((txn, ()))
+        })
+    }
+
+    fn committed(&self, (): ()) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// Handles `payment.events`.
+pub struct PaymentEvents {
+    /// The service (its rules and outbox signal).
+    pub inventory: Arc<Inventory>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantItems {
+    grant_id: String,
+    actor_id: Uuid,
+    items: Vec<Component>,
+}
+
+impl EventHandler for PaymentEvents {
+    type Committed = bool;
+
+    fn apply<'a>(
+        &'a self,
+        event: &'a EventEnvelope,
+        txn: DatabaseTransaction,
+    ) -> BoxFuture<'a, Result<(DatabaseTransaction, bool), DbErr>> {
+        Box::pin(async move {
+            if event.event_type != "payment.grant_items" {
+                return Ok((txn, false));
+            }
+            let grant = match serde_json::from_value::<GrantItems>(event.payload.clone()) {
+                Ok(grant) => grant,
+                Err(err) => {
+                    tracing::error!(event_id = %event.id, cause = %err, "unreadable payment.grant_items skipped");
+                    return Ok((txn, false));
+                }
+            };
+            let user_id = event.user_id.unwrap_or_default();
+            // A failure (e.g. an item content has not published yet) is retried: a
+            // paid-for item is never dropped.
+            let delivered = self
+                .inventory
+                .deliver_purchase(&txn, &grant.grant_id, grant.actor_id, user_id, grant.items)
+                .await
+                .map_err(|err| DbErr::Custom(format!("{}: {err}", err.code())))?;
+            if delivered.is_some() {
+                tracing::info!(grant_id = %grant.grant_id, actor_id = %grant.actor_id, "purchase delivered");
+            }
+            Ok((txn, delivered.is_some()))
+        })
+    }
+
+    fn committed(&self, delivered: bool) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if delivered {
+                self.inventory.outbox.committed();
+            }
+        })
+    }
+}
