@@ -36,15 +36,19 @@ fi
 step "all tests on SQLite"
 run_tests --workspace --all-targets
 
-step "real engines: PostgreSQL, Redis, Kafka protocol (Tansu)"
-export CHAOS_TEST_POSTGRES_URL CHAOS_TEST_REDIS_URL CHAOS_TEST_KAFKA_BOOTSTRAP
+step "real engines: PostgreSQL, Redis, Kafka protocol (Tansu), MongoDB protocol (SecantusDB)"
+export CHAOS_TEST_POSTGRES_URL CHAOS_TEST_REDIS_URL CHAOS_TEST_KAFKA_BOOTSTRAP CHAOS_TEST_MONGODB_URL
 CHAOS_TEST_POSTGRES_URL=$(scripts/postgres.sh)
 CHAOS_TEST_REDIS_URL=$(scripts/redis.sh)
 CHAOS_TEST_KAFKA_BOOTSTRAP=$(scripts/kafka.sh)
-echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL  Kafka: $CHAOS_TEST_KAFKA_BOOTSTRAP"
+CHAOS_TEST_MONGODB_URL=$(scripts/mongo.sh)
+echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL  Kafka: $CHAOS_TEST_KAFKA_BOOTSTRAP  MongoDB: $CHAOS_TEST_MONGODB_URL"
 
-step "kit on the real engines (bus contract on Kafka, outbox on PostgreSQL, fan-out across Redis replicas)"
+step "kit on the real engines (bus contract on Kafka, outbox on PostgreSQL, fan-out across Redis replicas, document store on MongoDB)"
 run_tests -p subgraph-kit --lib
+
+step "content on MongoDB (drafts, publishing, audit, events, seeding)"
+run_tests -p content-subgraph
 
 step "end-to-end tests on the real engines"
 run_tests --test e2e

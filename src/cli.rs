@@ -1,10 +1,11 @@
 //! The `chaos` command line.
 //!
 //! - `chaos` (no subcommand): the embedded default: router on 127.0.0.1:4000, the
-//!   subgraphs on 4001.. (users, chaos, chat, guild, notifications), SQLite files under
-//!   `./data`, demo content seeded.
-//! - `chaos router | users | chaos | chat | guild | notifications`: one service per
-//!   process, configured by file and environment, for separate deployments.
+//!   subgraphs on 4001.. (users, chaos, chat, guild, notifications, inventory, content,
+//!   payment), SQLite files under `./data`, demo content seeded.
+//! - `chaos router | users | chaos | chat | guild | notifications | inventory | content |
+//!   payment`: one service per process, configured by file and environment, for
+//!   separate deployments.
 //! - `chaos export-schema`: writes `schema/subgraphs/*.graphql`.
 
 use std::path::{Path, PathBuf};
@@ -13,8 +14,12 @@ use std::sync::Arc;
 use chaos_subgraph::ChaosSettings;
 use chat_subgraph::ChatSettings;
 use clap::{Parser, Subcommand};
+use content_subgraph::ContentSettings;
 use guild_subgraph::GuildSettings;
+use inventory_subgraph::InventorySettings;
 use notifications_subgraph::NotificationsSettings;
+use payment_subgraph::PaymentSettings;
+use subgraph_kit::documents::DocumentSettings;
 use subgraph_kit::secret::Secret;
 use subgraph_kit::settings::{AuthSettings, DatabaseSettings, PeerSettings, ServerSettings};
 use subgraph_kit::telemetry::{self, LogFormat};
@@ -41,7 +46,7 @@ enum Command {
         /// Folder for the SQLite files and the signing key.
         #[arg(long, default_value = "data", env = "CHAOS_DATA_DIR")]
         data_dir: PathBuf,
-        /// Router port; the subgraphs take the next five.
+        /// Router port; the subgraphs take the ports after it.
         #[arg(long, default_value_t = 4000, env = "CHAOS_PORT")]
         port: u16,
     },
@@ -82,6 +87,24 @@ enum Command {
     /// The notifications subgraph alone (`CHAOS_NOTIFICATIONS__…` variables override
     /// the file).
     Notifications {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The inventory subgraph alone (`CHAOS_INVENTORY__…` variables override the file).
+    Inventory {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The content subgraph alone (`CHAOS_CONTENT__…` variables override the file).
+    Content {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The payment subgraph alone (`CHAOS_PAYMENT__…` variables override the file).
+    Payment {
         /// Settings file (YAML).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -135,6 +158,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 subgraph_kit::settings::load("notifications", config.as_deref())?;
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             notifications_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Inventory { config } => {
+            let settings: InventorySettings =
+                subgraph_kit::settings::load("inventory", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            inventory_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Content { config } => {
+            let settings: ContentSettings =
+                subgraph_kit::settings::load("content", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            content_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Payment { config } => {
+            let settings: PaymentSettings =
+                subgraph_kit::settings::load("payment", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            payment_subgraph::run(listener, settings, shutdown_signal()).await
         }
         Command::ExportSchema { out } => {
             for name in crate::schema_export::write_subgraph_sdls(&out)? {
@@ -207,9 +248,38 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         server: placeholder_listen.clone(),
         database: sqlite("guild"),
         auth: auth.clone(),
-        peers,
+        peers: peers.clone(),
         rules: Default::default(),
         live: Default::default(),
+        events: Default::default(),
+    };
+    let inventory = InventorySettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("inventory"),
+        auth: auth.clone(),
+        peers: peers.clone(),
+        rules: Default::default(),
+        live: Default::default(),
+        events: Default::default(),
+    };
+    let content = ContentSettings {
+        server: placeholder_listen.clone(),
+        documents: DocumentSettings {
+            url: Secret::new(format!("sqlite://{}/content.db", data_dir.display())),
+            database: None,
+            max_connections: 5,
+        },
+        auth: auth.clone(),
+        events: Default::default(),
+    };
+    // No store key in the embedded default: `purchase` answers STORE_NOT_CONFIGURED
+    // (set CHAOS_PAYMENT__GOOGLE_PLAY__… in a deployment); wallet purchases work.
+    let payment = PaymentSettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("payment"),
+        auth: auth.clone(),
+        peers: peers.clone(),
+        google_play: None,
         events: Default::default(),
     };
     let notifications = NotificationsSettings {
@@ -225,6 +295,9 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         chat,
         guild,
         notifications,
+        inventory,
+        content,
+        payment,
         signing_keys: Arc::new(SigningKeys::load_or_generate(Some(&key_path))?),
         bus: Arc::new(subgraph_kit::events::InProcessBus::default()),
         router_config: PathBuf::from("router/router.config.yaml"),
@@ -324,6 +397,21 @@ mod tests {
         )
         .expect("notifications.yaml parses");
         assert!(notifications.live.redis_url().is_some());
+        let inventory: InventorySettings = subgraph_kit::settings::load(
+            "inventory",
+            Some(Path::new("deploy/config/inventory.yaml")),
+        )
+        .expect("inventory.yaml parses");
+        assert_eq!(inventory.rules.bag_capacity, 40);
+        assert!(inventory.peers.guild_url.is_some());
+        let content: ContentSettings =
+            subgraph_kit::settings::load("content", Some(Path::new("deploy/config/content.yaml")))
+                .expect("content.yaml parses");
+        assert!(content.documents.url.expose().starts_with("mongodb://"));
+        let payment: PaymentSettings =
+            subgraph_kit::settings::load("payment", Some(Path::new("deploy/config/payment.yaml")))
+                .expect("payment.yaml parses");
+        assert!(payment.peers.chaos_url.ends_with("/graphql"));
     }
 
     #[test]

@@ -16,6 +16,12 @@ pub fn subgraph_sdls() -> Vec<(&'static str, String)> {
             "notifications",
             federated_sdl(&notifications_subgraph::schema(None)),
         ),
+        (
+            "inventory",
+            federated_sdl(&inventory_subgraph::schema(None)),
+        ),
+        ("content", federated_sdl(&content_subgraph::schema(None))),
+        ("payment", federated_sdl(&payment_subgraph::schema(None))),
     ]
 }
 

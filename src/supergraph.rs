@@ -9,8 +9,11 @@ use std::sync::Arc;
 use chaos_router::{RouterOverrides, RunningRouter};
 use chaos_subgraph::ChaosSettings;
 use chat_subgraph::ChatSettings;
+use content_subgraph::ContentSettings;
 use guild_subgraph::GuildSettings;
+use inventory_subgraph::InventorySettings;
 use notifications_subgraph::NotificationsSettings;
+use payment_subgraph::PaymentSettings;
 use subgraph_kit::auth::JwtVerifier;
 use subgraph_kit::events::EventBus;
 use subgraph_kit::server::ServiceApp;
@@ -23,7 +26,16 @@ const ROUTER_READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 
 /// The subgraphs, in port order: the router takes the base port, subgraph `i` the base
 /// port + `i + 1`.
-pub const SUBGRAPHS: [&str; 5] = ["users", "chaos", "chat", "guild", "notifications"];
+pub const SUBGRAPHS: [&str; 8] = [
+    "users",
+    "chaos",
+    "chat",
+    "guild",
+    "notifications",
+    "inventory",
+    "content",
+    "payment",
+];
 
 /// What to start. Each service's `server.listen` is ignored (listeners are injected),
 /// and its JWKS and peer URLs are pointed at the other services started here.
@@ -38,6 +50,12 @@ pub struct SupergraphConfig {
     pub guild: GuildSettings,
     /// Notifications subgraph settings.
     pub notifications: NotificationsSettings,
+    /// Inventory subgraph settings.
+    pub inventory: InventorySettings,
+    /// Content subgraph settings.
+    pub content: ContentSettings,
+    /// Payment subgraph settings.
+    pub payment: PaymentSettings,
     /// The users signing key.
     pub signing_keys: Arc<SigningKeys>,
     /// The domain event bus shared by the services.
@@ -128,16 +146,33 @@ pub async fn start(
     let jwks_url = format!("http://{}{}", addrs["users"], users_subgraph::JWKS_PATH);
     let chaos_url = url("chaos");
 
+    // Internal calls between the services of this process (inventory → chaos) carry
+    // a token made for this run.
+    let internal_token = Some(subgraph_kit::secret::Secret::new(
+        uuid::Uuid::new_v4().simple().to_string(),
+    ));
+
     let mut chaos = config.chaos;
     chaos.auth.jwks_url = jwks_url.clone();
+    chaos.peers.internal_token = internal_token.clone();
     let mut chat = config.chat;
     chat.auth.jwks_url = jwks_url.clone();
     chat.peers.chaos_url = chaos_url.clone();
     let mut guild = config.guild;
     guild.auth.jwks_url = jwks_url.clone();
-    guild.peers.chaos_url = chaos_url;
+    guild.peers.chaos_url = chaos_url.clone();
     let mut notifications = config.notifications;
     notifications.auth.jwks_url = jwks_url.clone();
+    let mut inventory = config.inventory;
+    inventory.auth.jwks_url = jwks_url.clone();
+    inventory.peers.chaos_url = chaos_url.clone();
+    inventory.peers.guild_url = Some(url("guild"));
+    inventory.peers.internal_token = internal_token;
+    let mut content = config.content;
+    content.auth.jwks_url = jwks_url.clone();
+    let mut payment = config.payment;
+    payment.auth.jwks_url = jwks_url.clone();
+    payment.peers.chaos_url = chaos_url;
     // One verifier (one JWKS cache) for every service in this process.
     let verifier = JwtVerifier::remote(&chaos.auth);
     let bus = config.bus;
@@ -164,7 +199,19 @@ pub async fn start(
         ),
         (
             "notifications",
-            notifications_subgraph::app(notifications, verifier, bus).await?,
+            notifications_subgraph::app(notifications, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "inventory",
+            inventory_subgraph::app(inventory, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "content",
+            content_subgraph::app(content, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "payment",
+            payment_subgraph::app(payment, verifier, bus).await?,
         ),
     ];
 

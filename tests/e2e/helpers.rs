@@ -8,11 +8,18 @@ use chaos_subgraph::ChaosSettings;
 use chaos_supergraph::supergraph::{self, Listeners, RunningSupergraph, SupergraphConfig};
 use chat_subgraph::settings::ChatRules;
 use chat_subgraph::ChatSettings;
+use content_subgraph::ContentSettings;
 use guild_subgraph::settings::GuildRules;
 use guild_subgraph::GuildSettings;
+use inventory_subgraph::settings::InventoryRules;
+use inventory_subgraph::InventorySettings;
 use notifications_subgraph::NotificationsSettings;
+use payment_subgraph::receipts::testing::TestStoreSigner;
+use payment_subgraph::settings::GooglePlaySettings;
+use payment_subgraph::PaymentSettings;
 use serde_json::{json, Value};
 use subgraph_kit::auth::AccessClaims;
+use subgraph_kit::documents::DocumentSettings;
 use subgraph_kit::secret::Secret;
 use subgraph_kit::settings::{AuthSettings, LiveSettings, PeerSettings, ServerSettings};
 use subgraph_kit::testing::{GraphqlClient, TestDatabase};
@@ -32,6 +39,15 @@ pub const MAX_ACTORS: i32 = 3;
 pub const GUILD_MEMBER_LIMIT: i32 = 3;
 /// Chat messages per player per window in tests.
 pub const CHAT_RATE_LIMIT: u64 = 5;
+/// The app package the test store signs receipts for.
+pub const STORE_PACKAGE: &str = "com.chaos.game";
+
+/// The test store's key pair (Google Play style); payment trusts its public key.
+pub static STORE: std::sync::LazyLock<TestStoreSigner> =
+    std::sync::LazyLock::new(TestStoreSigner::generate);
+
+/// Stacks an actor's bag holds in tests.
+pub const BAG_CAPACITY: i32 = 8;
 
 /// A running supergraph and a client for its router.
 pub struct TestApp {
@@ -119,12 +135,59 @@ pub async fn spawn_app() -> TestApp {
         server: listen.clone(),
         database: TestDatabase::create("guild").await.settings,
         auth: auth.clone(),
-        peers,
+        peers: peers.clone(),
         rules: GuildRules {
             member_limit: GUILD_MEMBER_LIMIT,
             ..GuildRules::default()
         },
         live: live.clone(),
+        events: Default::default(),
+    };
+    let inventory = InventorySettings {
+        server: listen.clone(),
+        database: TestDatabase::create("inventory").await.settings,
+        auth: auth.clone(),
+        peers,
+        rules: InventoryRules {
+            bag_capacity: BAG_CAPACITY,
+            ..InventoryRules::default()
+        },
+        live: live.clone(),
+        events: Default::default(),
+    };
+    // Content's documents on the MongoDB-protocol server when the test command runs
+    // one (each app its own database), else in an embedded SQLite store.
+    let documents = match std::env::var("CHAOS_TEST_MONGODB_URL") {
+        Ok(url) if !url.is_empty() => DocumentSettings {
+            url: Secret::new(url),
+            database: Some(unique("chaos_test_content_")),
+            max_connections: 5,
+        },
+        _ => DocumentSettings {
+            url: Secret::new(format!(
+                "sqlite://{}/chaos-tests/{}.db",
+                std::env::temp_dir().display(),
+                unique("content-")
+            )),
+            database: None,
+            max_connections: 5,
+        },
+    };
+    let content = ContentSettings {
+        server: listen.clone(),
+        documents,
+        auth: auth.clone(),
+        events: Default::default(),
+    };
+    let payment = PaymentSettings {
+        server: listen.clone(),
+        database: TestDatabase::create("payment").await.settings,
+        auth: auth.clone(),
+        peers: PeerSettings::default(),
+        google_play: Some(GooglePlaySettings {
+            package_name: STORE_PACKAGE.into(),
+            public_key: STORE.public_key_base64(),
+        }),
         events: Default::default(),
     };
     let notifications = NotificationsSettings {
@@ -146,6 +209,9 @@ pub async fn spawn_app() -> TestApp {
         chat,
         guild,
         notifications,
+        inventory,
+        content,
+        payment,
         signing_keys: keys.clone(),
         bus: bus.clone(),
         router_config: repo_path("router/router.config.yaml"),

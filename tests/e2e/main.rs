@@ -4,6 +4,9 @@
 mod actors;
 mod auth;
 mod chat;
+mod content;
 mod guild;
 mod helpers;
+mod inventory;
+mod payment;
 mod schema;

@@ -214,7 +214,10 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "idx_inventory_guild_storage_log_guild",
                 InventoryGuildStorageLog::Table,
-                [InventoryGuildStorageLog::GuildId, InventoryGuildStorageLog::CreatedAt],
+                [
+                    InventoryGuildStorageLog::GuildId,
+                    InventoryGuildStorageLog::CreatedAt,
+                ],
                 false,
             ))
             .await?;

@@ -2,6 +2,9 @@
 
 use sea_orm_migration::prelude::*;
 
+mod m20261201_000001_create_payment_tables;
+mod m20261201_000002_seed_store_products;
+
 /// Runs the payment service's migrations.
 pub struct Migrator;
 
@@ -12,6 +15,10 @@ impl MigratorTrait for Migrator {
     }
 
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(crate::events::CreateEventTables)]
+        vec![
+            Box::new(m20261201_000001_create_payment_tables::Migration),
+            Box::new(m20261201_000002_seed_store_products::Migration),
+            Box::new(crate::events::CreateEventTables),
+        ]
     }
 }

@@ -28,7 +28,10 @@ pub struct InventoryEvents {
 
 /// An event that can never apply (its actor is gone, or it is malformed) is skipped
 /// with a warning instead of blocking the partition; anything else is retried.
-fn settle(event: &EventEnvelope, result: Result<Option<actor::Model>, ChaosError>) -> Result<Option<actor::Model>, DbErr> {
+fn settle(
+    event: &EventEnvelope,
+    result: Result<Option<actor::Model>, ChaosError>,
+) -> Result<Option<actor::Model>, DbErr> {
     match result {
         Ok(actor) => Ok(actor),
         Err(ChaosError::Kit(KitError::NotFound(_) | KitError::BadUserInput(_))) => {
@@ -49,14 +52,22 @@ impl EventHandler for InventoryEvents {
     ) -> BoxFuture<'a, Result<(DatabaseTransaction, Self::Committed), DbErr>> {
         Box::pin(async move {
             let changed = match event.event_type.as_str() {
-                "inventory.item_used" => match serde_json::from_value::<ItemUse>(event.payload.clone()) {
-                    Ok(item_use) => settle(event, items::apply_item_use(&txn, &item_use).await)?,
-                    Err(err) => settle(event, Err(KitError::BadUserInput(err.to_string()).into()))?,
-                },
+                "inventory.item_used" => {
+                    match serde_json::from_value::<ItemUse>(event.payload.clone()) {
+                        Ok(item_use) => {
+                            settle(event, items::apply_item_use(&txn, &item_use).await)?
+                        }
+                        Err(err) => {
+                            settle(event, Err(KitError::BadUserInput(err.to_string()).into()))?
+                        }
+                    }
+                }
                 "inventory.equipment_changed" => {
                     match serde_json::from_value::<EquipmentSet>(event.payload.clone()) {
                         Ok(set) => settle(event, items::apply_equipment(&txn, &set).await)?,
-                        Err(err) => settle(event, Err(KitError::BadUserInput(err.to_string()).into()))?,
+                        Err(err) => {
+                            settle(event, Err(KitError::BadUserInput(err.to_string()).into()))?
+                        }
                     }
                 }
                 _ => None,

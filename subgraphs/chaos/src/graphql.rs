@@ -545,7 +545,7 @@ impl Query {
 
 /// Mutations of the chaos backend: the players' and admins', and the internal ones.
 #[derive(MergedObject, Default)]
-pub struct Mutation(PlayerMutation, InternalMutation);
+pub struct Mutation(PlayerMutation, AdminMutation, InternalMutation);
 
 /// Mutations players and admins call through the router.
 #[derive(Default)]
@@ -656,6 +656,32 @@ impl InternalMutation {
         if applied {
             announce_actor_change(ctx, actor.id, Some(&actor)).await;
         }
+        Ok(Actor(actor))
+    }
+}
+
+/// Admin tools of the chaos backend.
+#[derive(Default)]
+pub struct AdminMutation;
+
+#[Object]
+impl AdminMutation {
+    /// Sets any actor's HP, MP and/or stamina (admins only; a game-master tool),
+    /// clamped to 0..=max. Omitted pools keep their value.
+    #[graphql(requires_scopes = "admin")]
+    async fn set_actor_resources(
+        &self,
+        ctx: &Context<'_>,
+        actor_id: ID,
+        hp: Option<i32>,
+        mp: Option<i32>,
+        stamina: Option<i32>,
+    ) -> ApiResult<Actor> {
+        let viewer = ctx.viewer()?;
+        let actor =
+            service::set_resources(&deps(ctx).db, viewer, parse_id(&actor_id)?, hp, mp, stamina)
+                .await?;
+        announce_actor_change(ctx, actor.id, Some(&actor)).await;
         Ok(Actor(actor))
     }
 }

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use actor_core::StatModifiers;
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -154,7 +154,11 @@ pub async fn loadouts(
         .all(db)
         .await?;
     for row in equipment {
-        loadouts.entry(row.actor_id).or_default().equipment.push(row);
+        loadouts
+            .entry(row.actor_id)
+            .or_default()
+            .equipment
+            .push(row);
     }
     let buffs = actor_buff::Entity::find()
         .filter(actor_buff::Column::ActorId.is_in(actor_ids.iter().copied()))

@@ -285,6 +285,40 @@ pub async fn delete_actor(
     Ok(())
 }
 
+/// Sets an actor's HP, MP or stamina (admins: game-master tool, e.g. to restore a
+/// player after a bug, or to stage a fight); values are clamped to 0..=max.
+pub async fn set_resources(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    actor_id: Uuid,
+    hp: Option<i32>,
+    mp: Option<i32>,
+    stamina: Option<i32>,
+) -> Result<actor::Model, ChaosError> {
+    viewer.require_scope(SCOPE_ADMIN)?;
+    let txn = begin_write(db).await?;
+    let actor = actor::Entity::find_by_id(actor_id)
+        .one(&txn)
+        .await?
+        .ok_or(KitError::NotFound("actor"))?;
+    let now = now_ms();
+    let loadout = crate::items::loadout(&txn, actor.id, now).await?;
+    let current = sheet(&actor, &loadout, now);
+    let value = |asked: Option<i32>, pool: &ResourcePool| match asked {
+        Some(asked) => f64::from(asked.clamp(0, i32::try_from(pool.max()).unwrap_or(i32::MAX))),
+        None => pool.settled(now).stored().0,
+    };
+    let mut update: actor::ActiveModel = actor.clone().into();
+    update.hp = Set(value(hp, &current.hp));
+    update.mp = Set(value(mp, &current.mp));
+    update.stamina = Set(value(stamina, &current.stamina));
+    update.resources_updated_at_ms = Set(now);
+    let updated = update.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(actor_id = %actor.id, set_by = %viewer.user_id, ?hp, ?mp, ?stamina, "resources set");
+    Ok(updated)
+}
+
 /// The result of an experience grant, first-time or replayed.
 #[derive(Debug, Clone)]
 pub struct GrantOutcome {

@@ -40,7 +40,9 @@ impl EventHandler for ContentEvents {
                 return Ok((txn, ()));
             }
             match serde_json::from_value::<Published>(event.payload.clone()) {
-                Ok(published) if [catalog::ITEM, catalog::RECIPE].contains(&published.kind.as_str()) => {
+                Ok(published)
+                    if [catalog::ITEM, catalog::RECIPE].contains(&published.kind.as_str()) =>
+                {
                     catalog::project(
                         &txn,
                         &published.kind,

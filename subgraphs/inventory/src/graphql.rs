@@ -38,7 +38,10 @@ fn inventory<'a>(ctx: &Context<'a>) -> &'a Inventory {
 
 /// Adds fresh loaders to a request's data.
 pub fn attach_loaders(data: &mut async_graphql::Data, inventory: &Arc<Inventory>) {
-    data.insert(DataLoader::new(ItemsByOwner(inventory.clone()), tokio::spawn));
+    data.insert(DataLoader::new(
+        ItemsByOwner(inventory.clone()),
+        tokio::spawn,
+    ));
 }
 
 /// Non-empty stacks of each container, so N actors' inventories are one query.
@@ -61,7 +64,7 @@ async fn items_of(ctx: &Context<'_>, owner_id: Uuid) -> ApiResult<Vec<item::Mode
         .unwrap_or_default())
 }
 
-/// An equipment slot (the same values as chaos's).
+/// An equipment slot.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum EquipSlot {
     Head,
@@ -196,7 +199,10 @@ impl InventoryItem {
     }
     /// Where it is worn, if equipped.
     async fn equipped_slot(&self) -> Option<EquipSlot> {
-        self.0.equipped_slot.as_deref().and_then(EquipSlot::from_code)
+        self.0
+            .equipped_slot
+            .as_deref()
+            .and_then(EquipSlot::from_code)
     }
     /// When the stack was created.
     async fn acquired_at(&self) -> DateTime<Utc> {
@@ -741,7 +747,12 @@ impl Mutation {
 
     /// Calls off an open trade.
     #[graphql(directive = authenticated::apply())]
-    async fn cancel_trade(&self, ctx: &Context<'_>, trade_id: ID, actor_id: ID) -> ApiResult<Trade> {
+    async fn cancel_trade(
+        &self,
+        ctx: &Context<'_>,
+        trade_id: ID,
+        actor_id: ID,
+    ) -> ApiResult<Trade> {
         let viewer = ctx.viewer()?;
         let updated = inventory(ctx)
             .cancel_trade(viewer, parse_id(&trade_id)?, parse_id(&actor_id)?)

@@ -84,9 +84,8 @@ pub async fn app(
         }),
     );
     let schema = graphql::schema(Some(inventory.clone()));
-    let per_request = Arc::new(move |data: &mut async_graphql::Data| {
-        graphql::attach_loaders(data, &inventory)
-    });
+    let per_request =
+        Arc::new(move |data: &mut async_graphql::Data| graphql::attach_loaders(data, &inventory));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
             schema,

@@ -196,7 +196,10 @@ async fn recorded<T: DeserializeOwned>(
     key: &str,
     fingerprint: &str,
 ) -> Result<Option<T>, InventoryError> {
-    let Some(row) = operation::Entity::find_by_id(key.to_string()).one(db).await? else {
+    let Some(row) = operation::Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if row.fingerprint != fingerprint {
@@ -386,7 +389,9 @@ async fn take_items(
         .await?;
     let held: i32 = stacks.iter().map(|stack| stack.quantity).sum();
     if held < quantity {
-        return Err(InventoryError::InsufficientQuantity(definition_id.to_string()));
+        return Err(InventoryError::InsufficientQuantity(
+            definition_id.to_string(),
+        ));
     }
     let mut remaining = quantity;
     for stack in stacks {
@@ -513,8 +518,7 @@ async fn next_equipment(
     })
 }
 
-const APPLY_ITEM_USE: &str =
-    "mutation($itemUse: JSON!) { applyItemUse(itemUse: $itemUse) { id } }";
+const APPLY_ITEM_USE: &str = "mutation($itemUse: JSON!) { applyItemUse(itemUse: $itemUse) { id } }";
 const SET_EQUIPMENT: &str =
     "mutation($equipment: JSON!) { setEquipment(equipment: $equipment) { id } }";
 const GUILD_STANDING: &str = "query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Actor { guild { id } guildRole { permissions } } } }";
@@ -553,13 +557,21 @@ impl Inventory {
 
     /// Tells chaos now; when that fails the committed outbox event tells it later.
     async fn tell_chaos(&self, query: &str, variables: serde_json::Value, actor_id: Uuid) {
-        if let Err(err) = self.chaos.execute::<serde_json::Value>(query, variables).await {
+        if let Err(err) = self
+            .chaos
+            .execute::<serde_json::Value>(query, variables)
+            .await
+        {
             tracing::warn!(%actor_id, cause = %err, "chaos not told synchronously; the event will deliver it");
         }
     }
 
     /// Whether `viewer` may see `actor_id`'s items: its owner or an admin.
-    pub async fn authorize_read(&self, viewer: &Viewer, actor_id: Uuid) -> Result<(), InventoryError> {
+    pub async fn authorize_read(
+        &self,
+        viewer: &Viewer,
+        actor_id: Uuid,
+    ) -> Result<(), InventoryError> {
         if viewer.has_scope(SCOPE_ADMIN) {
             return Ok(());
         }
@@ -620,7 +632,15 @@ impl Inventory {
             quantity,
         }];
         let outcome = self
-            .grant(&key, &fingerprint, actor.id, actor.user_id, items, true, viewer.user_id)
+            .grant(
+                &key,
+                &fingerprint,
+                actor.id,
+                actor.user_id,
+                items,
+                true,
+                viewer.user_id,
+            )
             .await?;
         Ok(outcome)
     }
@@ -637,7 +657,10 @@ impl Inventory {
     ) -> Result<Option<GrantOutcome>, InventoryError> {
         let key = format!("payment:{grant_id}");
         let fingerprint = format!("{actor_id}");
-        if recorded::<GrantOutcome>(txn, &key, &fingerprint).await?.is_some() {
+        if recorded::<GrantOutcome>(txn, &key, &fingerprint)
+            .await?
+            .is_some()
+        {
             return Ok(None);
         }
         self.grant_in(txn, &key, &fingerprint, actor_id, user_id, items, false)
@@ -773,7 +796,14 @@ impl Inventory {
             "itemDefinitionId": def.id,
             "effects": def.use_effects,
         });
-        enqueue(&txn, "inventory.item_used", actor.id, actor.user_id, item_use.clone()).await?;
+        enqueue(
+            &txn,
+            "inventory.item_used",
+            actor.id,
+            actor.user_id,
+            item_use.clone(),
+        )
+        .await?;
         txn.commit().await?;
         self.outbox.committed();
         tracing::info!(actor_id = %actor.id, %item_id, item = %outcome.item_definition_id, remaining, "item used");
@@ -837,7 +867,14 @@ impl Inventory {
         update.equipped_slot = Set(Some(slot.clone()));
         let worn = update.update(&txn).await?;
         let set = next_equipment(&txn, bag).await?;
-        enqueue(&txn, "inventory.equipment_changed", actor.id, actor.user_id, json!(set)).await?;
+        enqueue(
+            &txn,
+            "inventory.equipment_changed",
+            actor.id,
+            actor.user_id,
+            json!(set),
+        )
+        .await?;
         txn.commit().await?;
         self.outbox.committed();
         tracing::info!(actor_id = %actor.id, item_id = %worn.id, slot, "item equipped");
@@ -872,7 +909,14 @@ impl Inventory {
         update.equipped_slot = Set(None);
         let freed = update.update(&txn).await?;
         let set = next_equipment(&txn, bag).await?;
-        enqueue(&txn, "inventory.equipment_changed", actor.id, actor.user_id, json!(set)).await?;
+        enqueue(
+            &txn,
+            "inventory.equipment_changed",
+            actor.id,
+            actor.user_id,
+            json!(set),
+        )
+        .await?;
         txn.commit().await?;
         self.outbox.committed();
         tracing::info!(actor_id = %actor.id, item_id = %freed.id, slot, "item unequipped");
@@ -962,7 +1006,9 @@ impl Inventory {
         let recipe = catalog::recipe(&txn, recipe_id).await?;
         let now = Utc::now().timestamp_millis();
         if bag.crafting_busy_until_ms > now {
-            return Err(InventoryError::CraftingBusy(bag.crafting_busy_until_ms - now));
+            return Err(InventoryError::CraftingBusy(
+                bag.crafting_busy_until_ms - now,
+            ));
         }
         for input in &recipe.inputs {
             take_items(&txn, actor.id, &input.item_id, input.quantity).await?;
@@ -1021,7 +1067,11 @@ impl Inventory {
     }
 
     /// The side of `trade` the viewer's actor is on (its actor id), or `FORBIDDEN`.
-    async fn party_of(&self, viewer: &Viewer, found: &trade::Model) -> Result<Uuid, InventoryError> {
+    async fn party_of(
+        &self,
+        viewer: &Viewer,
+        found: &trade::Model,
+    ) -> Result<Uuid, InventoryError> {
         let parties = self
             .directory
             .find(&[found.initiator_actor_id, found.partner_actor_id])
@@ -1168,7 +1218,11 @@ impl Inventory {
         lock_pair(&txn, (initiator, ACTOR, None), (partner, ACTOR, None)).await?;
         let offers = offers_of(&txn, trade_id).await?;
         for offer in &offers {
-            let to = if offer.actor_id == initiator { partner } else { initiator };
+            let to = if offer.actor_id == initiator {
+                partner
+            } else {
+                initiator
+            };
             let stack = item::Entity::find_by_id(offer.item_id)
                 .one(&txn)
                 .await?
@@ -1380,7 +1434,9 @@ async fn check_tradable(
         return Err(InventoryError::ItemEquipped);
     }
     if stack.quantity < quantity {
-        return Err(InventoryError::InsufficientQuantity(stack.definition_id.clone()));
+        return Err(InventoryError::InsufficientQuantity(
+            stack.definition_id.clone(),
+        ));
     }
     let def = catalog::item(txn, &stack.definition_id).await?;
     if !def.tradable {

@@ -7,6 +7,8 @@
 //! - [`auth`]: JWT claims, JWKS-backed verification (defense in depth behind the router)
 //!   and the [`auth::Viewer`] every resolver authorizes against.
 //! - [`directory`]: actor lookups (existence, owner, name) asked of the chaos subgraph.
+//! - [`documents`]: JSON documents in collections with revisions and atomic batches
+//!   (MongoDB, or SQLite embedded), and an outbox inside them.
 //! - [`background`]: tasks beside the HTTP app (outbox relays, consumers), stopped with it.
 //! - [`dataloader`]: the shared DataLoader error and lookup.
 //! - [`events`]: domain events: envelope, bus (in-process, Kafka), transactional outbox,
@@ -30,6 +32,7 @@ pub mod background;
 pub mod dataloader;
 pub mod db;
 pub mod directory;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod pagination;

@@ -159,8 +159,7 @@ where
         Ok(authentication) => authentication,
         Err(err) => return unauthenticated(err),
     };
-    let internal = match peer::internal_caller(request.headers(), service.internal_token.as_ref())
-    {
+    let internal = match peer::internal_caller(request.headers(), service.internal_token.as_ref()) {
         Ok(internal) => internal,
         Err(err) => return unauthenticated(err),
     };
