@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The one test command: formatting and lints, every unit and end-to-end test on the
 # embedded default (SQLite, in-process bus and fan-out), then the engine-backed tests
-# again on real PostgreSQL, Redis and a Kafka-protocol broker that this script starts on
-# 127.0.0.1 (PostgreSQL and Redis installed with apt when missing, the Tansu broker
-# fetched and checksum-verified; see scripts/{postgres,redis,kafka}.sh).
+# again on real PostgreSQL, Redis, a Kafka-protocol broker and a MongoDB-protocol server
+# that this script starts on 127.0.0.1 (PostgreSQL and Redis installed with apt when
+# missing, the Tansu broker fetched and checksum-verified, SecantusDB from PyPI in a
+# venv; see scripts/{postgres,redis,kafka,mongo}.sh).
 #
 # Builds use the release profile only (the same artifacts `cargo run --release` uses)
 # in a target directory outside the clone, so repeated runs are fast.
@@ -47,8 +48,8 @@ echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL  Kafka:
 step "kit on the real engines (bus contract on Kafka, outbox on PostgreSQL, fan-out across Redis replicas, document store on MongoDB)"
 run_tests -p subgraph-kit --lib
 
-step "content on MongoDB (drafts, publishing, audit, events, seeding)"
-run_tests -p content-subgraph
+step "content on MongoDB (drafts, publishing, audit, events, seeding), payment on PostgreSQL (ledger, receipts, refunds)"
+run_tests -p content-subgraph -p payment-subgraph
 
 step "end-to-end tests on the real engines"
 run_tests --test e2e

@@ -78,7 +78,14 @@ pub struct PaymentEvents {
 struct GrantItems {
     grant_id: String,
     actor_id: Uuid,
-    items: Vec<Component>,
+    items: Vec<GrantedItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantedItem {
+    definition_id: String,
+    quantity: i32,
 }
 
 impl EventHandler for PaymentEvents {
@@ -105,7 +112,20 @@ impl EventHandler for PaymentEvents {
             // paid-for item is never dropped.
             let delivered = self
                 .inventory
-                .deliver_purchase(&txn, &grant.grant_id, grant.actor_id, user_id, grant.items)
+                .deliver_purchase(
+                    &txn,
+                    &grant.grant_id,
+                    grant.actor_id,
+                    user_id,
+                    grant
+                        .items
+                        .into_iter()
+                        .map(|item| Component {
+                            item_id: item.definition_id,
+                            quantity: item.quantity,
+                        })
+                        .collect(),
+                )
                 .await
                 .map_err(|err| DbErr::Custom(format!("{}: {err}", err.code())))?;
             if delivered.is_some() {

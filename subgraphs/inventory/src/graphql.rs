@@ -155,11 +155,11 @@ impl ActorRef {
     }
 }
 
-/// `ItemDefinition` as inventory refers to it (content resolves it).
+/// An item definition: what every instance of the item is.
 #[derive(SimpleObject)]
 #[graphql(name = "ItemDefinition", unresolvable = "id")]
 pub struct ItemDefinitionRef {
-    /// Definition id.
+    /// Stable id, e.g. `health_potion` (`[a-z0-9_]{2,64}`).
     id: ID,
 }
 
