@@ -151,3 +151,48 @@ async fn admins_draft_and_publish_items_players_see_only_published_versions() {
         "Elixir"
     );
 }
+
+#[tokio::test]
+async fn a_published_skill_change_reaches_the_chaos_backend() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    const FIELDS: &str = "id name description class unlockLevel element scaling mpCost cooldownMs range baseDamage powerRatio reagentItemId";
+    let current = app
+        .client
+        .anonymous(
+            &format!("{{ skillDefinition(id: \"fireball\") {{ {FIELDS} }} }}"),
+            json!({}),
+        )
+        .await;
+    let mut input = current.data()["skillDefinition"].clone();
+    let cost = input["mpCost"].as_i64().expect("mp cost") + 7;
+    input["mpCost"] = json!(cost);
+    app.client
+        .as_user(
+            &admin.access_token,
+            "mutation($input: SkillDefinitionInput!) { saveSkillDraft(input: $input) { id } }",
+            json!({ "input": input }),
+        )
+        .await;
+    app.client
+        .as_user(
+            &admin.access_token,
+            "mutation { publishContent(kind: SKILL, id: \"fireball\") { version } }",
+            json!({}),
+        )
+        .await;
+    // Chaos enforces the catalogue it hears about through content.published.
+    eventually("chaos to learn the new cost", || async {
+        let skills = app
+            .client
+            .anonymous("{ skills(class: MAGE) { id mpCost } }", json!({}))
+            .await;
+        skills.data()["skills"]
+            .as_array()
+            .expect("skills")
+            .iter()
+            .any(|skill| skill["id"] == "fireball" && skill["mpCost"] == cost)
+            .then_some(())
+    })
+    .await;
+}

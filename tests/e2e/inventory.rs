@@ -686,3 +686,46 @@ async fn the_guild_storage_takes_deposits_from_members_and_withdrawals_by_permis
     assert_eq!(log[1]["direction"], "DEPOSIT");
     assert_eq!(log[1]["actor"]["name"], member.name);
 }
+
+#[tokio::test]
+async fn an_elixir_buffs_strength_for_a_while() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let aria = app.new_character("Aria", "WARRIOR").await;
+    let elixir = grant(&app, &admin, &aria, "elixir_of_might", 1).await["stacks"][0]["id"].clone();
+    const BUFFS: &str = "query($a: ID!) { actor(id: $a) { stats { base { strength } } activeBuffs { itemDefinitionId strength expiresAt } } }";
+    let before = app
+        .client
+        .as_user(
+            &aria.player.access_token,
+            BUFFS,
+            json!({ "a": aria.actor_id }),
+        )
+        .await;
+    let strength = before.data()["actor"]["stats"]["base"]["strength"]
+        .as_i64()
+        .expect("strength");
+    assert_eq!(before.data()["actor"]["activeBuffs"], json!([]));
+    app.client
+        .as_user(
+            &aria.player.access_token,
+            USE,
+            json!({ "a": aria.actor_id, "i": elixir, "k": "elixir" }),
+        )
+        .await;
+    let after = app
+        .client
+        .as_user(
+            &aria.player.access_token,
+            BUFFS,
+            json!({ "a": aria.actor_id }),
+        )
+        .await;
+    let actor = &after.data()["actor"];
+    assert_eq!(actor["stats"]["base"]["strength"], strength + 5);
+    assert_eq!(
+        actor["activeBuffs"][0]["itemDefinitionId"],
+        "elixir_of_might"
+    );
+    assert_eq!(actor["activeBuffs"][0]["strength"], 5);
+}

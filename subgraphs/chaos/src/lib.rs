@@ -7,7 +7,8 @@
 //! - `graphql`: the federated schema (`Actor @key(fields: "id")`, `User.actors`).
 //! - `items`: what used and equipped items do to an actor (effects, buffs, equipment),
 //!   applied once whichever way inventory's word arrives.
-//! - `consumer`: inventory's events, the guaranteed path of item effects and equipment.
+//! - `consumer`: inventory's events (the guaranteed path of item effects and
+//!   equipment) and content's published skills (the catalogue chaos enforces).
 //! - `error`: [`ChaosError`], each variant with a stable code.
 
 mod consumer;
@@ -55,6 +56,13 @@ pub async fn app(
             .await?;
     let pubsub = subgraph_kit::pubsub::from_url(settings.live.redis_url(), "chaos").await?;
     let (relay, outbox) = outbox::start_relay(db.clone(), bus.clone(), RELAY_IDLE);
+    let skills = events::consumer::start(
+        bus.clone(),
+        db.clone(),
+        events::topics::CONTENT,
+        CONSUMER_GROUP,
+        Arc::new(consumer::ContentEvents),
+    );
     let consumer = events::consumer::start(
         bus,
         db.clone(),
@@ -67,7 +75,7 @@ pub async fn app(
     );
     Ok(ServiceApp {
         router: app_with(db, verifier, pubsub, outbox, Arc::new(settings)),
-        background: vec![relay, consumer],
+        background: vec![relay, consumer, skills],
     })
 }
 
