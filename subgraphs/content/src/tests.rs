@@ -10,7 +10,7 @@ use chrono::{TimeZone, Utc};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use subgraph_kit::auth::{Authentication, Viewer};
-use subgraph_kit::documents::{outbox, DocumentStore, MongoDocumentStore, Query, SqlDocumentStore};
+use subgraph_kit::documents::{outbox, DocumentStore, Query};
 use subgraph_kit::error::ErrorCode;
 use subgraph_kit::events::{topics, EventBus, EventEnvelope, InProcessBus};
 use uuid::Uuid;
@@ -21,58 +21,7 @@ use crate::service::{self, AuditAction, AUDIT, DRAFTS, PUBLISHED};
 
 type Store = Arc<dyn DocumentStore>;
 
-async fn sqlite() -> Store {
-    let dir = std::env::temp_dir().join("chaos-tests");
-    let url = format!(
-        "sqlite://{}/content_{}.db",
-        dir.display(),
-        Uuid::new_v4().simple()
-    );
-    Arc::new(
-        SqlDocumentStore::connect(&url, 5)
-            .await
-            .expect("opens SQLite"),
-    )
-}
-
-async fn mongodb() -> Option<Store> {
-    let Ok(url) = std::env::var("CHAOS_TEST_MONGODB_URL") else {
-        eprintln!("CHAOS_TEST_MONGODB_URL not set: the MongoDB pass of the test command runs this");
-        return None;
-    };
-    let database = format!("chaos_test_content_{}", Uuid::new_v4().simple());
-    Some(Arc::new(
-        MongoDocumentStore::connect(&url, Some(&database), "unused", 10)
-            .await
-            .expect("connects to MongoDB"),
-    ))
-}
-
-/// One `#[tokio::test]` per engine for each service test.
-macro_rules! on_every_engine {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::sqlite().await).await;
-                }
-            )*
-        }
-        mod on_mongodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(store) = super::mongodb().await {
-                        super::$name(store).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-on_every_engine!(
+subgraph_kit::on_every_document_store!("content";
     players_see_only_published_versions,
     every_change_is_audited_with_before_and_after,
     only_admins_edit_or_read_drafts,
@@ -935,7 +884,7 @@ struct Graph {
 
 impl Graph {
     async fn new() -> Self {
-        let store = sqlite().await;
+        let store = subgraph_kit::testing::sqlite_document_store("content").await;
         service::seed(store.as_ref()).await.expect("seeds");
         let schema = crate::schema(Some(crate::Deps {
             store: store.clone(),

@@ -210,6 +210,58 @@ async fn recorded<T: DeserializeOwned>(
         .map_err(|err| KitError::Internal(format!("recorded result unreadable: {err}")).into())
 }
 
+/// A command's result, recorded under its idempotency key and answered to replays.
+trait Outcome: Serialize + DeserializeOwned {
+    /// Marks the result as an answer to a replay.
+    fn mark_replayed(&mut self);
+}
+
+macro_rules! outcome {
+    ($($type:ty),*) => {
+        $(impl Outcome for $type {
+            fn mark_replayed(&mut self) {
+                self.replayed = true;
+            }
+        })*
+    };
+}
+
+outcome!(
+    UseOutcome,
+    GrantOutcome,
+    CraftOutcome,
+    DestroyOutcome,
+    StorageMove
+);
+
+/// The result an earlier call recorded under `key`, marked replayed.
+async fn replay<T: Outcome>(
+    db: &impl ConnectionTrait,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<T>, InventoryError> {
+    Ok(recorded::<T>(db, key, fingerprint)
+        .await?
+        .map(|mut previous| {
+            previous.mark_replayed();
+            previous
+        }))
+}
+
+/// A concurrent call recorded `key` first: drops this call's writes and answers with
+/// that call's result.
+async fn lost_race<T: Outcome>(
+    db: &DatabaseConnection,
+    txn: DatabaseTransaction,
+    key: &str,
+    fingerprint: &str,
+) -> Result<T, InventoryError> {
+    txn.rollback().await?;
+    replay(db, key, fingerprint)
+        .await?
+        .ok_or(InventoryError::IdempotencyKeyReused)
+}
+
 /// Records `result` under `key` in `txn`; `false` when a concurrent call recorded the
 /// key first (the caller rolls back and answers with that one).
 async fn record<T: Serialize>(
@@ -622,8 +674,7 @@ impl Inventory {
         check_quantity(quantity)?;
         let key = format!("grant:{}", check_key(key)?);
         let fingerprint = format!("{actor_id}:{definition_id}:{quantity}");
-        if let Some(mut previous) = recorded::<GrantOutcome>(&self.db, &key, &fingerprint).await? {
-            previous.replayed = true;
+        if let Some(previous) = replay::<GrantOutcome>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
         let actor = self.directory.get(actor_id).await?;
@@ -691,12 +742,7 @@ impl Inventory {
                 Ok(outcome)
             }
             Err(InventoryError::IdempotencyKeyReused) => {
-                txn.rollback().await?;
-                let mut previous = recorded::<GrantOutcome>(&self.db, key, fingerprint)
-                    .await?
-                    .ok_or(InventoryError::IdempotencyKeyReused)?;
-                previous.replayed = true;
-                Ok(previous)
+                lost_race::<GrantOutcome>(&self.db, txn, key, fingerprint).await
             }
             Err(err) => Err(err),
         }
@@ -754,8 +800,7 @@ impl Inventory {
     ) -> Result<UseOutcome, InventoryError> {
         let key = format!("use:{actor_id}:{}", check_key(key)?);
         let fingerprint = item_id.to_string();
-        if let Some(mut previous) = recorded::<UseOutcome>(&self.db, &key, &fingerprint).await? {
-            previous.replayed = true;
+        if let Some(previous) = replay::<UseOutcome>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
         let actor = self.directory.owned_by(actor_id, viewer).await?;
@@ -783,12 +828,7 @@ impl Inventory {
             replayed: false,
         };
         if !record(&txn, &key, "USE", &fingerprint, &outcome).await? {
-            txn.rollback().await?;
-            let mut previous = recorded::<UseOutcome>(&self.db, &key, &fingerprint)
-                .await?
-                .ok_or(InventoryError::IdempotencyKeyReused)?;
-            previous.replayed = true;
-            return Ok(previous);
+            return lost_race::<UseOutcome>(&self.db, txn, &key, &fingerprint).await;
         }
         let item_use = json!({
             "useId": outcome.use_id,
@@ -937,9 +977,7 @@ impl Inventory {
         check_quantity(quantity)?;
         let key = format!("destroy:{actor_id}:{}", check_key(key)?);
         let fingerprint = format!("{item_id}:{quantity}");
-        if let Some(mut previous) = recorded::<DestroyOutcome>(&self.db, &key, &fingerprint).await?
-        {
-            previous.replayed = true;
+        if let Some(previous) = replay::<DestroyOutcome>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
         let actor = self.directory.owned_by(actor_id, viewer).await?;
@@ -966,12 +1004,7 @@ impl Inventory {
             replayed: false,
         };
         if !record(&txn, &key, "DESTROY", &fingerprint, &outcome).await? {
-            txn.rollback().await?;
-            let mut previous = recorded::<DestroyOutcome>(&self.db, &key, &fingerprint)
-                .await?
-                .ok_or(InventoryError::IdempotencyKeyReused)?;
-            previous.replayed = true;
-            return Ok(previous);
+            return lost_race::<DestroyOutcome>(&self.db, txn, &key, &fingerprint).await;
         }
         enqueue(
             &txn,
@@ -996,8 +1029,7 @@ impl Inventory {
     ) -> Result<CraftOutcome, InventoryError> {
         let key = format!("craft:{actor_id}:{}", check_key(key)?);
         let fingerprint = recipe_id.to_string();
-        if let Some(mut previous) = recorded::<CraftOutcome>(&self.db, &key, &fingerprint).await? {
-            previous.replayed = true;
+        if let Some(previous) = replay::<CraftOutcome>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
         let actor = self.directory.owned_by(actor_id, viewer).await?;
@@ -1030,12 +1062,7 @@ impl Inventory {
             replayed: false,
         };
         if !record(&txn, &key, "CRAFT", &fingerprint, &outcome).await? {
-            txn.rollback().await?;
-            let mut previous = recorded::<CraftOutcome>(&self.db, &key, &fingerprint)
-                .await?
-                .ok_or(InventoryError::IdempotencyKeyReused)?;
-            previous.replayed = true;
-            return Ok(previous);
+            return lost_race::<CraftOutcome>(&self.db, txn, &key, &fingerprint).await;
         }
         enqueue(
             &txn,
@@ -1330,8 +1357,7 @@ impl Inventory {
         let direction = if deposit { "DEPOSIT" } else { "WITHDRAW" };
         let key = format!("storage:{actor_id}:{}", check_key(key)?);
         let fingerprint = format!("{direction}:{item_id}:{quantity}");
-        if let Some(mut previous) = recorded::<StorageMove>(&self.db, &key, &fingerprint).await? {
-            previous.replayed = true;
+        if let Some(previous) = replay::<StorageMove>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
         let actor = self.directory.owned_by(actor_id, viewer).await?;
@@ -1387,12 +1413,7 @@ impl Inventory {
             replayed: false,
         };
         if !record(&txn, &key, "STORAGE", &fingerprint, &outcome).await? {
-            txn.rollback().await?;
-            let mut previous = recorded::<StorageMove>(&self.db, &key, &fingerprint)
-                .await?
-                .ok_or(InventoryError::IdempotencyKeyReused)?;
-            previous.replayed = true;
-            return Ok(previous);
+            return lost_race::<StorageMove>(&self.db, txn, &key, &fingerprint).await;
         }
         enqueue(
             &txn,

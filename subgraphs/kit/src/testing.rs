@@ -249,3 +249,68 @@ impl TestDatabase {
         }
     }
 }
+
+/// A fresh embedded document store (a new SQLite file named after `service`).
+pub async fn sqlite_document_store(
+    service: &str,
+) -> std::sync::Arc<dyn crate::documents::DocumentStore> {
+    let dir = std::env::temp_dir().join("chaos-tests");
+    let url = format!(
+        "sqlite://{}/{service}_{}.db",
+        dir.display(),
+        uuid::Uuid::new_v4().simple()
+    );
+    std::sync::Arc::new(
+        crate::documents::SqlDocumentStore::connect(&url, 5)
+            .await
+            .expect("opens SQLite"),
+    )
+}
+
+/// A fresh database on the MongoDB-protocol server named by `CHAOS_TEST_MONGODB_URL`
+/// (the test command starts one, see `scripts/mongo.sh`), or `None` without one.
+pub async fn mongodb_document_store(
+    service: &str,
+) -> Option<std::sync::Arc<dyn crate::documents::DocumentStore>> {
+    let Ok(url) = std::env::var("CHAOS_TEST_MONGODB_URL") else {
+        eprintln!("CHAOS_TEST_MONGODB_URL not set: the MongoDB pass of the test command runs this");
+        return None;
+    };
+    let database = format!("chaos_test_{service}_{}", uuid::Uuid::new_v4().simple());
+    Some(std::sync::Arc::new(
+        crate::documents::MongoDocumentStore::connect(&url, Some(&database), "unused", 10)
+            .await
+            .expect("connects to MongoDB"),
+    ))
+}
+
+/// One `#[tokio::test]` per document store engine for each named async test function
+/// taking an `Arc<dyn DocumentStore>`: `on_sqlite::<name>` always, `on_mongodb::<name>`
+/// when a MongoDB-protocol server is configured (it passes otherwise).
+///
+/// ```ignore
+/// subgraph_kit::on_every_document_store!("content"; drafts_are_hidden, publishing_audits);
+/// ```
+#[macro_export]
+macro_rules! on_every_document_store {
+    ($service:literal; $($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::testing::sqlite_document_store($service).await).await;
+                }
+            )*
+        }
+        mod on_mongodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(store) = $crate::testing::mongodb_document_store($service).await {
+                        super::$name(store).await;
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -12,60 +12,7 @@ use uuid::Uuid;
 use super::*;
 use crate::events::{EventBus, EventEnvelope, InProcessBus};
 
-/// A fresh SQLite file.
-async fn sqlite() -> Arc<dyn DocumentStore> {
-    let dir = std::env::temp_dir().join("chaos-tests");
-    let url = format!(
-        "sqlite://{}/documents_{}.db",
-        dir.display(),
-        Uuid::new_v4().simple()
-    );
-    Arc::new(
-        SqlDocumentStore::connect(&url, 5)
-            .await
-            .expect("opens SQLite"),
-    )
-}
-
-/// A fresh MongoDB database, or `None` when no server is configured.
-async fn mongodb() -> Option<Arc<dyn DocumentStore>> {
-    let Ok(url) = std::env::var("CHAOS_TEST_MONGODB_URL") else {
-        eprintln!("CHAOS_TEST_MONGODB_URL not set: the MongoDB pass of the test command runs this");
-        return None;
-    };
-    let database = format!("chaos_test_{}", Uuid::new_v4().simple());
-    Some(Arc::new(
-        MongoDocumentStore::connect(&url, Some(&database), "unused", 10)
-            .await
-            .expect("connects to MongoDB"),
-    ))
-}
-
-/// One `#[tokio::test]` per engine for each contract function.
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::sqlite().await).await;
-                }
-            )*
-        }
-        mod on_mongodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(store) = super::mongodb().await {
-                        super::$name(store).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+crate::on_every_document_store!("documents";
     documents_are_inserted_read_replaced_and_deleted,
     stale_and_duplicate_writes_conflict,
     a_failing_write_leaves_its_whole_batch_unwritten,
