@@ -729,3 +729,46 @@ async fn an_elixir_buffs_strength_for_a_while() {
     );
     assert_eq!(actor["activeBuffs"][0]["strength"], 5);
 }
+
+#[tokio::test]
+async fn a_deleted_actors_bag_and_open_trades_go_with_it() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let aria = app.new_character("Aria", "WARRIOR").await;
+    let bram = app.new_character("Bram", "CLERIC").await;
+    grant(&app, &admin, &aria, "iron_ore", 5).await;
+    let proposed = app
+        .client
+        .as_user(
+            &bram.player.access_token,
+            PROPOSE,
+            json!({ "a": bram.actor_id, "p": aria.actor_id }),
+        )
+        .await;
+    let trade = proposed.data()["proposeTrade"]["id"].clone();
+    app.client
+        .as_user(
+            &aria.player.access_token,
+            "mutation($a: ID!) { deleteActor(actorId: $a) }",
+            json!({ "a": aria.actor_id }),
+        )
+        .await;
+    eventually("the open trade to close", || async {
+        let view = app
+            .client
+            .as_user(&bram.player.access_token, TRADE, json!({ "t": trade }))
+            .await;
+        // Aria is gone from chaos, so only Bram's side is known; the trade is closed.
+        (view.data()["trade"]["status"] == "CANCELLED").then_some(())
+    })
+    .await;
+    let grant_again = app
+        .client
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": aria.actor_id, "i": "iron_ore", "q": 1, "k": unique("k") }),
+        )
+        .await;
+    grant_again.assert_error_code("NOT_FOUND");
+}

@@ -228,6 +228,11 @@ pub enum EquipSlot {
 }
 
 impl EquipSlot {
+    /// Whether `code` names a slot (`MAIN_HAND`, …).
+    pub fn is_code(code: &str) -> bool {
+        Self::ALL.iter().any(|slot| slot.code() == code)
+    }
+
     const ALL: [EquipSlot; 9] = [
         EquipSlot::Head,
         EquipSlot::Chest,

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use actor_core::StatModifiers;
 use chrono::Utc;
+use sea_orm::QuerySelect;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     Set,
@@ -94,18 +95,6 @@ pub struct EquipmentSet {
     pub slots: Vec<EquippedItem>,
 }
 
-const SLOTS: [&str; 9] = [
-    "HEAD",
-    "CHEST",
-    "LEGS",
-    "FEET",
-    "HANDS",
-    "MAIN_HAND",
-    "OFF_HAND",
-    "RING",
-    "AMULET",
-];
-
 fn validate_effects(effects: &[ItemEffect]) -> Result<(), ChaosError> {
     for effect in effects {
         if let ItemEffect::Buff { duration_ms, .. } = effect {
@@ -120,8 +109,11 @@ fn validate_effects(effects: &[ItemEffect]) -> Result<(), ChaosError> {
     Ok(())
 }
 
+/// Loads and locks the actor (PostgreSQL `FOR UPDATE`): the synchronous call and the
+/// event of one change, or two changes, then apply one after the other.
 async fn load_actor(txn: &DatabaseTransaction, actor_id: Uuid) -> Result<actor::Model, ChaosError> {
     Ok(actor::Entity::find_by_id(actor_id)
+        .lock_exclusive()
         .one(txn)
         .await?
         .ok_or(KitError::NotFound("actor"))?)
@@ -273,7 +265,7 @@ pub async fn apply_equipment(
     set: &EquipmentSet,
 ) -> Result<Option<actor::Model>, ChaosError> {
     for item in &set.slots {
-        if !SLOTS.contains(&item.slot.as_str()) {
+        if !crate::graphql::EquipSlot::is_code(&item.slot) {
             return Err(KitError::BadUserInput(format!("unknown slot `{}`", item.slot)).into());
         }
     }

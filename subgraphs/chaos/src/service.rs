@@ -7,7 +7,7 @@ use actor_core::{apply_experience, BaseStats, Class, DerivedStats, ResourcePool,
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    QueryOrder, QuerySelect, Set, SqlErr,
 };
 use serde_json::json;
 use subgraph_kit::auth::{Viewer, SCOPE_ADMIN};
@@ -298,6 +298,7 @@ pub async fn set_resources(
     viewer.require_scope(SCOPE_ADMIN)?;
     let txn = begin_write(db).await?;
     let actor = actor::Entity::find_by_id(actor_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(KitError::NotFound("actor"))?;
@@ -356,6 +357,7 @@ pub async fn grant_experience(
     }
     let txn = begin_write(db).await?;
     let actor = actor::Entity::find_by_id(actor_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(KitError::NotFound("actor"))?;

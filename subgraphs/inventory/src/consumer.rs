@@ -2,6 +2,7 @@
 //! - `content.published` (content): item definitions and recipes refresh the
 //!   catalogue projection (newer versions win).
 //! - `payment.grant_items` (payment): purchased items are delivered once per grant id.
+//! - `actor.deleted` (chaos): the actor's bag goes with it and its open trades close.
 
 use std::sync::Arc;
 
@@ -141,5 +142,40 @@ impl EventHandler for PaymentEvents {
                 self.inventory.outbox.committed();
             }
         })
+    }
+}
+
+/// Handles `chaos.actor`.
+pub struct ActorEvents;
+
+impl EventHandler for ActorEvents {
+    type Committed = ();
+
+    fn apply<'a>(
+        &'a self,
+        event: &'a EventEnvelope,
+        txn: DatabaseTransaction,
+    ) -> BoxFuture<'a, Result<(DatabaseTransaction, ()), DbErr>> {
+        Box::pin(async move {
+            if event.event_type != "actor.deleted" {
+                return Ok((txn, ()));
+            }
+            let Some(actor_id) = event.payload["actorId"]
+                .as_str()
+                .and_then(|id| id.parse::<Uuid>().ok())
+            else {
+                tracing::warn!(event_id = %event.id, "actor.deleted without an actor id skipped");
+                return Ok((txn, ()));
+            };
+            crate::service::forget_actor(&txn, actor_id)
+                .await
+                .map_err(|err| DbErr::Custom(format!("{}: {err}", err.code())))?;
+            tracing::info!(%actor_id, "deleted actor's bag removed");
+            Ok((txn, ()))
+        })
+    }
+
+    fn committed(&self, (): ()) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
     }
 }

@@ -293,10 +293,12 @@ fn quantities(components: &[Component]) -> Vec<ItemQuantity> {
         .collect()
 }
 
-async fn stacks(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<Vec<InventoryItem>> {
+/// The stacks `ids` still in `owner_id`'s bag, as they are now.
+async fn stacks(ctx: &Context<'_>, owner_id: Uuid, ids: &[Uuid]) -> ApiResult<Vec<InventoryItem>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let rows = item::Entity::find()
         .filter(item::Column::Id.is_in(ids.iter().copied()))
+        .filter(item::Column::OwnerId.eq(owner_id))
         .all(&inventory(ctx).db)
         .await
         .map_err(subgraph_kit::KitError::from)?;
@@ -318,7 +320,7 @@ impl ItemGrant {
     }
     /// The stacks that received the items, as they are now.
     async fn stacks(&self, ctx: &Context<'_>) -> ApiResult<Vec<InventoryItem>> {
-        stacks(ctx, &self.0.item_ids).await
+        stacks(ctx, self.0.actor_id, &self.0.item_ids).await
     }
     /// True when this call replayed an earlier grant with the same idempotency key.
     async fn replayed(&self) -> bool {
@@ -385,7 +387,7 @@ impl CraftResult {
     }
     /// The stacks that received the products, as they are now.
     async fn stacks(&self, ctx: &Context<'_>) -> ApiResult<Vec<InventoryItem>> {
-        stacks(ctx, &self.0.item_ids).await
+        stacks(ctx, self.0.actor_id, &self.0.item_ids).await
     }
     /// True when this call replayed an earlier craft with the same idempotency key.
     async fn replayed(&self) -> bool {
@@ -487,12 +489,10 @@ impl Trade {
     }
     /// What each side offers.
     async fn offers(&self, ctx: &Context<'_>) -> ApiResult<Vec<TradeOffer>> {
+        // Trades are only handed out to their parties (query or mutation checked).
         let offers = match &self.1 {
             Some(offers) => offers.clone(),
-            None => {
-                let viewer = ctx.viewer()?;
-                inventory(ctx).trade_for(viewer, self.0.id).await?.1
-            }
+            None => service::offers_of(&inventory(ctx).db, self.0.id).await?,
         };
         Ok(offers.into_iter().map(TradeOffer).collect())
     }

@@ -9,7 +9,8 @@
 //!   each one transaction over locked containers with its outbox events; item effects
 //!   and equipment are handed to chaos (internal call now, event as the guarantee).
 //! - `graphql`: the federated schema.
-//! - `consumer`: content's definitions and payment's item deliveries.
+//! - `consumer`: content's definitions, payment's item deliveries, chaos's deleted
+//!   actors.
 //! - `error`: [`InventoryError`], each variant with a stable code.
 
 mod catalog;
@@ -74,6 +75,13 @@ pub async fn app(
         CONSUMER_GROUP,
         Arc::new(consumer::ContentEvents),
     );
+    let actors = events::consumer::start(
+        bus.clone(),
+        db.clone(),
+        events::topics::ACTOR,
+        CONSUMER_GROUP,
+        Arc::new(consumer::ActorEvents),
+    );
     let payments = events::consumer::start(
         bus,
         db.clone(),
@@ -94,7 +102,7 @@ pub async fn app(
             ready: Arc::new(db),
             internal_token,
         }),
-        background: vec![relay, content, payments],
+        background: vec![relay, content, payments, actors],
     })
 }
 

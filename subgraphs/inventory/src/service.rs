@@ -800,10 +800,10 @@ impl Inventory {
     ) -> Result<UseOutcome, InventoryError> {
         let key = format!("use:{actor_id}:{}", check_key(key)?);
         let fingerprint = item_id.to_string();
+        let actor = self.directory.owned_by(actor_id, viewer).await?;
         if let Some(previous) = replay::<UseOutcome>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
-        let actor = self.directory.owned_by(actor_id, viewer).await?;
         let txn = begin_write(&self.db).await?;
         lock_container(&txn, actor.id, ACTOR, Some(actor.user_id)).await?;
         let stack = owned_stack(&txn, actor.id, item_id).await?;
@@ -876,7 +876,20 @@ impl Inventory {
             txn.rollback().await?;
             return Ok(stack);
         }
-        // One of a stack is worn; the rest stays in the bag.
+        // One of a stack is worn; the rest stays in the bag, where what was worn in
+        // the slot also goes back: that needs a free stack.
+        let occupied = item::Entity::find()
+            .filter(item::Column::OwnerId.eq(actor.id))
+            .filter(item::Column::EquippedSlot.eq(slot.as_str()))
+            .count(&txn)
+            .await?
+            > 0;
+        if stack.quantity > 1
+            && occupied
+            && stacks_used(&txn, actor.id).await? >= self.rules.bag_capacity
+        {
+            return Err(InventoryError::BagFull(self.rules.bag_capacity));
+        }
         let worn = if stack.quantity > 1 {
             let rest = stack.quantity - 1;
             let single = item::ActiveModel {
@@ -977,10 +990,10 @@ impl Inventory {
         check_quantity(quantity)?;
         let key = format!("destroy:{actor_id}:{}", check_key(key)?);
         let fingerprint = format!("{item_id}:{quantity}");
+        let actor = self.directory.owned_by(actor_id, viewer).await?;
         if let Some(previous) = replay::<DestroyOutcome>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
-        let actor = self.directory.owned_by(actor_id, viewer).await?;
         let txn = begin_write(&self.db).await?;
         lock_container(&txn, actor.id, ACTOR, Some(actor.user_id)).await?;
         let stack = owned_stack(&txn, actor.id, item_id).await?;
@@ -1029,10 +1042,10 @@ impl Inventory {
     ) -> Result<CraftOutcome, InventoryError> {
         let key = format!("craft:{actor_id}:{}", check_key(key)?);
         let fingerprint = recipe_id.to_string();
+        let actor = self.directory.owned_by(actor_id, viewer).await?;
         if let Some(previous) = replay::<CraftOutcome>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
-        let actor = self.directory.owned_by(actor_id, viewer).await?;
         let txn = begin_write(&self.db).await?;
         let bag = lock_container(&txn, actor.id, ACTOR, Some(actor.user_id)).await?;
         let recipe = catalog::recipe(&txn, recipe_id).await?;
@@ -1357,10 +1370,10 @@ impl Inventory {
         let direction = if deposit { "DEPOSIT" } else { "WITHDRAW" };
         let key = format!("storage:{actor_id}:{}", check_key(key)?);
         let fingerprint = format!("{direction}:{item_id}:{quantity}");
+        let actor = self.directory.owned_by(actor_id, viewer).await?;
         if let Some(previous) = replay::<StorageMove>(&self.db, &key, &fingerprint).await? {
             return Ok(previous);
         }
-        let actor = self.directory.owned_by(actor_id, viewer).await?;
         let standing = self.guild_standing(actor.id).await?;
         if !deposit && !standing.may_withdraw {
             return Err(InventoryError::MissingGuildPermission("WITHDRAW_STORAGE"));
@@ -1445,6 +1458,35 @@ impl Inventory {
     }
 }
 
+/// Removes a deleted actor's bag (its items and container) and cancels its open trades.
+pub async fn forget_actor(txn: &DatabaseTransaction, actor_id: Uuid) -> Result<(), InventoryError> {
+    // Locked first, as every command does, so a grant racing the deletion waits.
+    lock_container(txn, actor_id, ACTOR, None).await?;
+    item::Entity::delete_many()
+        .filter(item::Column::OwnerId.eq(actor_id))
+        .exec(txn)
+        .await?;
+    container::Entity::delete_by_id(actor_id).exec(txn).await?;
+    trade::Entity::update_many()
+        .col_expr(
+            trade::Column::Status,
+            sea_orm::sea_query::Expr::value(TRADE_CANCELLED),
+        )
+        .col_expr(
+            trade::Column::ClosedAt,
+            sea_orm::sea_query::Expr::value(Some(Utc::now())),
+        )
+        .filter(trade::Column::Status.eq(TRADE_OPEN))
+        .filter(
+            sea_orm::Condition::any()
+                .add(trade::Column::InitiatorActorId.eq(actor_id))
+                .add(trade::Column::PartnerActorId.eq(actor_id)),
+        )
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// The definition of an item about to change hands, if it may.
 async fn check_tradable(
     txn: &DatabaseTransaction,
@@ -1466,7 +1508,8 @@ async fn check_tradable(
     Ok(def)
 }
 
-async fn offers_of(
+/// The offers of a trade, in offer order.
+pub async fn offers_of(
     db: &impl ConnectionTrait,
     trade_id: Uuid,
 ) -> Result<Vec<trade_offer::Model>, InventoryError> {
