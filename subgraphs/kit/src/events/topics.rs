@@ -32,3 +32,31 @@ pub const INVENTORY: &str = "inventory.events";
 /// user id. `payment.grant_items` (payload: `grantId`, `actorId`, `items`: [{`definitionId`,
 /// `quantity`}]) asks inventory to deliver items exactly once per `grantId`.
 pub const PAYMENT: &str = "payment.events";
+
+/// Skill casts (`chaos.skill_cast`, payload: `castId`, `actorId`, `skillId`, `targetKind`
+/// (`ACTOR`, `STRUCTURE`), `targetId`, `damage`, `mpCost`, `cooldownMs`, `castAtMs`,
+/// `zoneId`, `weather`) and refused casts (`chaos.cast_rejected`, payload: `actorId`,
+/// `skillId`, `code`, `atMs`), published by chaos, keyed by actor id. The envelope's
+/// `user_id` is the caster's player.
+pub const COMBAT: &str = "chaos.combat";
+
+/// Positions and territories (`world.actor_moved`, `world.movement_rejected`, payload:
+/// `actorId`, `zoneId`, `from` {`x`,`y`}, `to` {`x`,`y`}, `atMs`, `elapsedMs`, `speed`,
+/// `maxSpeed`; `world.structure_damaged`, `world.territory_changed`, payload:
+/// `territoryId`, `zoneId`, `previousGuildId`, `guildId`, `castId`), published by world,
+/// keyed by actor id (movements) or territory id (territories).
+pub const WORLD: &str = "world.events";
+
+/// Matchmaking (`matchmaking.match_formed`, payload: `matchId`, `mode`, `region`,
+/// `teams`: [[actorId]], `ratings`), published by matchmaking, keyed by match id.
+pub const MATCHMAKING: &str = "matchmaking.events";
+
+/// Live events (`live_event.joined`, `live_event.score_submitted`,
+/// `live_event.reward_granted`, payload: `grantId`, `eventId`, `actorId`, `items`:
+/// [{`definitionId`, `quantity`}]), published by the events service, keyed by actor id.
+/// Inventory delivers `live_event.reward_granted` items exactly once per `grantId`.
+pub const LIVE_EVENTS: &str = "live_events.events";
+
+/// Sanctions and anomaly flags (`anticheat.flagged`, `anticheat.sanction_applied`,
+/// `anticheat.sanction_lifted`), published by anticheat, keyed by user id.
+pub const ANTICHEAT: &str = "anticheat.events";

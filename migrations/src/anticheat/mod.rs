@@ -1,0 +1,17 @@
+//! Migrations of the anticheat service.
+
+use sea_orm_migration::prelude::*;
+
+/// Runs the anticheat service's migrations.
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migration_table_name() -> DynIden {
+        Alias::new("seaql_migrations_anticheat").into_iden()
+    }
+
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(crate::events::CreateEventTables)]
+    }
+}

@@ -1,0 +1,1 @@
+//! The anticheat service (being built).

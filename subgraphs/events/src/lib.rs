@@ -1,0 +1,1 @@
+//! The events service (being built).

@@ -1,0 +1,1 @@
+//! The matchmaking service (being built).

@@ -1,0 +1,1 @@
+//! The world service (being built).
