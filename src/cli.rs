@@ -2,10 +2,10 @@
 //!
 //! - `chaos` (no subcommand): the embedded default: router on 127.0.0.1:4000, the
 //!   subgraphs on 4001.. (users, chaos, chat, guild, notifications, inventory, content,
-//!   payment), SQLite files under `./data`, demo content seeded.
+//!   payment, world), SQLite files under `./data`, demo content seeded.
 //! - `chaos router | users | chaos | chat | guild | notifications | inventory | content |
-//!   payment`: one service per process, configured by file and environment, for
-//!   separate deployments.
+//!   payment | world`: one service per process, configured by file and environment,
+//!   for separate deployments.
 //! - `chaos export-schema`: writes `schema/subgraphs/*.graphql`.
 
 use std::path::{Path, PathBuf};
@@ -25,6 +25,7 @@ use subgraph_kit::settings::{AuthSettings, DatabaseSettings, PeerSettings, Serve
 use subgraph_kit::telemetry::{self, LogFormat};
 use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
+use world_subgraph::WorldSettings;
 
 use crate::supergraph::{self, Listeners, SupergraphConfig};
 
@@ -109,6 +110,12 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// The world subgraph alone (`CHAOS_WORLD__…` variables override the file).
+    World {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Writes every subgraph's federated SDL to a folder.
     ExportSchema {
         /// Target folder.
@@ -177,6 +184,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             payment_subgraph::run(listener, settings, shutdown_signal()).await
         }
+        Command::World { config } => {
+            let settings: WorldSettings = subgraph_kit::settings::load("world", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            world_subgraph::run(listener, settings, shutdown_signal()).await
+        }
         Command::ExportSchema { out } => {
             for name in crate::schema_export::write_subgraph_sdls(&out)? {
                 println!("updated {}", out.join(format!("{name}.graphql")).display());
@@ -212,18 +224,17 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
             email: "admin@chaos.local".to_string(),
             password: Secret::new(admin_password),
         }),
+        peers: PeerSettings::default(),
+        sanctions: Default::default(),
     };
     // Set by `supergraph::start` to the services it starts.
     let auth = AuthSettings {
         issuer: subgraph_kit::settings::default_issuer(),
         audience: subgraph_kit::settings::default_audience(),
         jwks_url: String::new(),
+        sanctions: Default::default(),
     };
-    let peers = PeerSettings {
-        chaos_url: String::new(),
-        guild_url: None,
-        internal_token: None,
-    };
+    let peers = PeerSettings::default();
     // One process: in-process fan-out and bus reach everyone (`live` and `events`
     // stay at their defaults).
     let chaos = ChaosSettings {
@@ -234,6 +245,7 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         rules: Default::default(),
         live: Default::default(),
         events: Default::default(),
+        faults: Default::default(),
     };
     let chat = ChatSettings {
         server: placeholder_listen.clone(),
@@ -282,6 +294,15 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         google_play: None,
         events: Default::default(),
     };
+    let world = WorldSettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("world"),
+        auth: auth.clone(),
+        peers: peers.clone(),
+        rules: Default::default(),
+        live: Default::default(),
+        events: Default::default(),
+    };
     let notifications = NotificationsSettings {
         server: placeholder_listen,
         database: sqlite("notifications"),
@@ -298,6 +319,7 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         inventory,
         content,
         payment,
+        world,
         signing_keys: Arc::new(SigningKeys::load_or_generate(Some(&key_path))?),
         bus: Arc::new(subgraph_kit::events::InProcessBus::default()),
         router_config: PathBuf::from("router/router.config.yaml"),
@@ -412,6 +434,11 @@ mod tests {
             subgraph_kit::settings::load("payment", Some(Path::new("deploy/config/payment.yaml")))
                 .expect("payment.yaml parses");
         assert!(payment.peers.chaos_url.ends_with("/graphql"));
+        let world: WorldSettings =
+            subgraph_kit::settings::load("world", Some(Path::new("deploy/config/world.yaml")))
+                .expect("world.yaml parses");
+        assert!(world.peers.guild_url.is_some());
+        assert!(chaos.peers.world_url.is_some() && chaos.peers.inventory_url.is_some());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub fn subgraph_sdls() -> Vec<(&'static str, String)> {
         ),
         ("content", federated_sdl(&content_subgraph::schema(None))),
         ("payment", federated_sdl(&payment_subgraph::schema(None))),
+        ("world", federated_sdl(&world_subgraph::schema(None))),
     ]
 }
 

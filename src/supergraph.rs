@@ -20,13 +20,14 @@ use subgraph_kit::server::ServiceApp;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use users_subgraph::{SigningKeys, UsersSettings};
+use world_subgraph::WorldSettings;
 
 /// How long the router may take to load the supergraph at start.
 const ROUTER_READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The subgraphs, in port order: the router takes the base port, subgraph `i` the base
 /// port + `i + 1`.
-pub const SUBGRAPHS: [&str; 8] = [
+pub const SUBGRAPHS: [&str; 9] = [
     "users",
     "chaos",
     "chat",
@@ -35,6 +36,7 @@ pub const SUBGRAPHS: [&str; 8] = [
     "inventory",
     "content",
     "payment",
+    "world",
 ];
 
 /// What to start. Each service's `server.listen` is ignored (listeners are injected),
@@ -56,6 +58,8 @@ pub struct SupergraphConfig {
     pub content: ContentSettings,
     /// Payment subgraph settings.
     pub payment: PaymentSettings,
+    /// World subgraph settings.
+    pub world: WorldSettings,
     /// The users signing key.
     pub signing_keys: Arc<SigningKeys>,
     /// The domain event bus shared by the services.
@@ -146,8 +150,8 @@ pub async fn start(
     let jwks_url = format!("http://{}{}", addrs["users"], users_subgraph::JWKS_PATH);
     let chaos_url = url("chaos");
 
-    // Internal calls between the services of this process (inventory → chaos) carry
-    // a token made for this run.
+    // Internal calls between the services of this process (inventory → chaos, chaos →
+    // world and inventory) carry a token made for this run.
     let internal_token = Some(subgraph_kit::secret::Secret::new(
         uuid::Uuid::new_v4().simple().to_string(),
     ));
@@ -155,6 +159,8 @@ pub async fn start(
     let mut chaos = config.chaos;
     chaos.auth.jwks_url = jwks_url.clone();
     chaos.peers.internal_token = internal_token.clone();
+    chaos.peers.world_url = Some(url("world"));
+    chaos.peers.inventory_url = Some(url("inventory"));
     let mut chat = config.chat;
     chat.auth.jwks_url = jwks_url.clone();
     chat.peers.chaos_url = chaos_url.clone();
@@ -167,7 +173,12 @@ pub async fn start(
     inventory.auth.jwks_url = jwks_url.clone();
     inventory.peers.chaos_url = chaos_url.clone();
     inventory.peers.guild_url = Some(url("guild"));
-    inventory.peers.internal_token = internal_token;
+    inventory.peers.internal_token = internal_token.clone();
+    let mut world = config.world;
+    world.auth.jwks_url = jwks_url.clone();
+    world.peers.chaos_url = chaos_url.clone();
+    world.peers.guild_url = Some(url("guild"));
+    world.peers.internal_token = internal_token;
     let mut content = config.content;
     content.auth.jwks_url = jwks_url.clone();
     let mut payment = config.payment;
@@ -211,8 +222,9 @@ pub async fn start(
         ),
         (
             "payment",
-            payment_subgraph::app(payment, verifier, bus).await?,
+            payment_subgraph::app(payment, verifier.clone(), bus.clone()).await?,
         ),
+        ("world", world_subgraph::app(world, verifier, bus).await?),
     ];
 
     let (shutdown, stopped) = watch::channel(false);

@@ -26,6 +26,7 @@ use subgraph_kit::testing::{GraphqlClient, TestDatabase};
 use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
 use uuid::Uuid;
+use world_subgraph::WorldSettings;
 
 /// Password of the bootstrap admin in tests.
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
@@ -71,6 +72,11 @@ fn repo_path(relative: &str) -> PathBuf {
 
 /// Starts every subgraph and the router on random ports with fresh databases.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with settings changed by `configure` first (e.g. a failure drill).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> TestApp {
     subgraph_kit::telemetry::init(subgraph_kit::telemetry::LogFormat::Pretty, "warn");
     let keys = Arc::new(SigningKeys::generate().expect("generates a key"));
     let listen = ServerSettings {
@@ -90,18 +96,17 @@ pub async fn spawn_app() -> TestApp {
             email: "admin@chaos.test".into(),
             password: Secret::new(ADMIN_PASSWORD.into()),
         }),
+        peers: PeerSettings::default(),
+        sanctions: Default::default(),
     };
     // The JWKS and peer URLs are set by `supergraph::start`.
     let auth = AuthSettings {
         issuer: "chaos-users".into(),
         audience: "chaos".into(),
         jwks_url: String::new(),
+        sanctions: Default::default(),
     };
-    let peers = PeerSettings {
-        chaos_url: String::new(),
-        guild_url: None,
-        internal_token: None,
-    };
+    let peers = PeerSettings::default();
     // Redis fan-out when the test command runs Redis; the bus is handed over below,
     // shared with the test.
     let live = LiveSettings {
@@ -117,6 +122,7 @@ pub async fn spawn_app() -> TestApp {
         },
         live: live.clone(),
         events: Default::default(),
+        faults: Default::default(),
     };
     let chat = ChatSettings {
         server: listen.clone(),
@@ -147,7 +153,7 @@ pub async fn spawn_app() -> TestApp {
         server: listen.clone(),
         database: TestDatabase::create("inventory").await.settings,
         auth: auth.clone(),
-        peers,
+        peers: peers.clone(),
         rules: InventoryRules {
             bag_capacity: BAG_CAPACITY,
             ..InventoryRules::default()
@@ -190,6 +196,15 @@ pub async fn spawn_app() -> TestApp {
         }),
         events: Default::default(),
     };
+    let world = WorldSettings {
+        server: listen.clone(),
+        database: TestDatabase::create("world").await.settings,
+        auth: auth.clone(),
+        peers,
+        rules: Default::default(),
+        live: live.clone(),
+        events: Default::default(),
+    };
     let notifications = NotificationsSettings {
         server: listen,
         database: TestDatabase::create("notifications").await.settings,
@@ -203,7 +218,7 @@ pub async fn spawn_app() -> TestApp {
         namespace: format!("{}.", unique("test-")),
     };
     let bus = subgraph_kit::events::bus_from_config(&events).expect("the bus connects");
-    let config = SupergraphConfig {
+    let mut config = SupergraphConfig {
         users,
         chaos,
         chat,
@@ -212,11 +227,13 @@ pub async fn spawn_app() -> TestApp {
         inventory,
         content,
         payment,
+        world,
         signing_keys: keys.clone(),
         bus: bus.clone(),
         router_config: repo_path("router/router.config.yaml"),
         supergraph: repo_path("schema/supergraph.graphql"),
     };
+    configure(&mut config);
     let listeners = Listeners::bind("127.0.0.1", 0).await.expect("binds port 0");
     let supergraph = supergraph::start(config, listeners)
         .await

@@ -4,6 +4,7 @@
 mod actors;
 mod auth;
 mod chat;
+mod combat;
 mod content;
 mod guild;
 mod helpers;

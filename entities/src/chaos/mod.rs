@@ -8,4 +8,5 @@ pub mod applied_item_use;
 pub mod equipment_slot;
 pub mod equipment_version;
 pub mod experience_grant;
+pub mod skill_cast;
 pub mod skill_definition;

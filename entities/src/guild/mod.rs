@@ -8,3 +8,4 @@ pub mod invitation;
 pub mod join_request;
 pub mod member;
 pub mod role;
+pub mod territory;

@@ -27,6 +27,18 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     /// Registration time.
     pub created_at: DateTimeUtc,
+    /// A temporary ban ends then (ignored while `banned_permanently`).
+    pub banned_until: Option<DateTimeUtc>,
+    /// Banned until an operator lifts it.
+    pub banned_permanently: bool,
+    /// Why the current (or last) ban was applied.
+    pub ban_reason: Option<String>,
+    /// A temporary global mute ends then (ignored while `muted_permanently`).
+    pub muted_until: Option<DateTimeUtc>,
+    /// Muted until an operator lifts it.
+    pub muted_permanently: bool,
+    /// Access tokens issued before this time are refused (set by every ban).
+    pub tokens_revoked_before: Option<DateTimeUtc>,
 }
 
 /// Relations of [`Model`].

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_actors;
 mod m20261125_000002_seed_skills;
 mod m20261126_000003_item_effects;
+mod m20261127_000004_skill_casts;
 
 /// Runs the chaos backend's migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_seed_skills::Migration),
             Box::new(crate::events::CreateEventTables),
             Box::new(m20261126_000003_item_effects::Migration),
+            Box::new(m20261127_000004_skill_casts::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_guilds;
+mod m20261127_000002_guild_territories;
 
 /// Runs the guild service's migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_guilds::Migration),
             Box::new(crate::events::CreateEventTables),
+            Box::new(m20261127_000002_guild_territories::Migration),
         ]
     }
 }

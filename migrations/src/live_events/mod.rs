@@ -1,6 +1,9 @@
-//! Migrations of the live_events service.
+//! Migrations of the events service (live events). Its module is `live_events`
+//! because `crate::events` holds the shared outbox and processed-event tables.
 
 use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_live_event_tables;
 
 /// Runs the live_events service's migrations.
 pub struct Migrator;
@@ -12,6 +15,9 @@ impl MigratorTrait for Migrator {
     }
 
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(crate::events::CreateEventTables)]
+        vec![
+            Box::new(m20261126_000001_create_live_event_tables::Migration),
+            Box::new(crate::events::CreateEventTables),
+        ]
     }
 }

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_users;
+mod m20261215_000001_create_account_sanctions;
 
 /// Runs the users service's migrations.
 pub struct Migrator;
@@ -14,6 +15,9 @@ impl MigratorTrait for Migrator {
     }
 
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_users::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261215_000001_create_account_sanctions::Migration),
+        ]
     }
 }

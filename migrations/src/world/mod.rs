@@ -2,6 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
+mod m20261126_000001_create_world_tables;
+
 /// Runs the world service's migrations.
 pub struct Migrator;
 
@@ -12,6 +14,9 @@ impl MigratorTrait for Migrator {
     }
 
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(crate::events::CreateEventTables)]
+        vec![
+            Box::new(m20261126_000001_create_world_tables::Migration),
+            Box::new(crate::events::CreateEventTables),
+        ]
     }
 }

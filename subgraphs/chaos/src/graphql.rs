@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use actor_core::{total_experience_for_level, Class, MAX_LEVEL};
 use async_graphql::{
-    Context, Enum, Json, MergedObject, Object, Schema, SimpleObject, Subscription, ID,
+    Context, Enum, InputObject, Json, MergedObject, Object, Schema, SimpleObject, Subscription, ID,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use futures_util::stream::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
 use subgraph_kit::dataloader::{load_failed, loader};
@@ -23,6 +23,7 @@ use entities::chaos::{actor, actor_skill, skill_definition};
 
 use crate::items::{self, EquipmentSet, ItemUse};
 use crate::loaders::{ActorsById, ActorsByUser, LoadoutByActor, SkillsByActor};
+use crate::casting::{self, Target};
 use crate::service::{self, now_ms, Loadout};
 use crate::settings::ChaosSettings;
 
@@ -39,6 +40,8 @@ pub struct Deps {
     pub outbox: OutboxSignal,
     /// Service settings.
     pub settings: Arc<ChaosSettings>,
+    /// The services skill casts ask.
+    pub cast_peers: Arc<casting::CastPeers>,
 }
 
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
@@ -590,6 +593,51 @@ impl PlayerMutation {
         Ok(Actor(actor))
     }
 
+    /// Casts a skill from one of your actors. The server decides everything else: the
+    /// cooldown (`ON_COOLDOWN`), MP (`INSUFFICIENT_MP`), the zone (`NO_COMBAT_ZONE`),
+    /// range (`OUT_OF_RANGE`), reagent (`MISSING_REAGENT`), weather and damage. A step
+    /// failing after MP was spent gives everything back (`CAST_FAILED` and the like).
+    /// Replaying an `idempotencyKey` returns the first cast and deals no second hit.
+    #[graphql(directive = authenticated::apply())]
+    async fn cast_skill(
+        &self,
+        ctx: &Context<'_>,
+        actor_id: ID,
+        skill_id: String,
+        target: CastTargetInput,
+        idempotency_key: String,
+    ) -> ApiResult<SkillCast> {
+        let viewer = ctx.viewer()?;
+        let target = match (&target.actor_id, &target.structure_id) {
+            (Some(actor), None) => Target::Actor(parse_id(actor)?),
+            (None, Some(structure)) => Target::Structure(parse_id(structure)?),
+            _ => {
+                return Err(KitError::BadUserInput(
+                    "name exactly one target: actorId or structureId".into(),
+                )
+                .into())
+            }
+        };
+        let deps = deps(ctx);
+        let result = casting::cast_skill(
+            &deps.db,
+            &deps.cast_peers,
+            viewer,
+            parse_id(&actor_id)?,
+            &skill_id,
+            target,
+            &idempotency_key,
+        )
+        .await;
+        // Refusals and compensations record events too.
+        deps.outbox.committed();
+        let outcome = result?;
+        for actor in &outcome.changed {
+            announce_actor_change(ctx, actor.id, Some(actor)).await;
+        }
+        Ok(SkillCast(outcome))
+    }
+
     /// Deletes one of your actors.
     #[graphql(directive = authenticated::apply())]
     async fn delete_actor(&self, ctx: &Context<'_>, actor_id: ID) -> ApiResult<bool> {
@@ -753,4 +801,111 @@ impl Subscription {
             .take_while(|actor| std::future::ready(actor.is_some()))
             .filter_map(|actor| std::future::ready(actor.map(|actor| Ok(Actor(actor))))))
     }
+}
+
+/// What a cast aims at: exactly one of an actor or a structure (world's).
+#[derive(InputObject)]
+pub struct CastTargetInput {
+    /// Another actor.
+    actor_id: Option<ID>,
+    /// A territory's structure.
+    structure_id: Option<ID>,
+}
+
+/// Weather in a zone (world decides it; chaos's damage reacts to it).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum Weather {
+    /// No modifiers.
+    Clear,
+    /// Fire −25 %, lightning +25 %.
+    Rain,
+    /// Lightning +50 %, fire −10 %.
+    Storm,
+    /// Ice +20 %, fire −10 %.
+    Snow,
+    /// Fire +20 %, ice −20 %.
+    Heat,
+}
+
+/// A skill cast as the server decided it.
+pub struct SkillCast(casting::CastOutcome);
+
+#[Object]
+impl SkillCast {
+    /// Cast id.
+    async fn id(&self) -> ID {
+        ID(self.0.cast.id.to_string())
+    }
+    /// The skill.
+    async fn skill_id(&self) -> &str {
+        &self.0.cast.skill_id
+    }
+    /// The caster, as it is now.
+    async fn caster(&self, ctx: &Context<'_>) -> ApiResult<Option<Actor>> {
+        actor_now(ctx, self.0.cast.actor_id).await
+    }
+    /// The target actor, as it is now (actor targets).
+    async fn target_actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Actor>> {
+        if self.0.cast.target_kind != "ACTOR" {
+            return Ok(None);
+        }
+        actor_now(ctx, self.0.cast.target_id).await
+    }
+    /// The target structure's id (structure targets).
+    async fn target_structure_id(&self) -> Option<ID> {
+        (self.0.cast.target_kind == "STRUCTURE").then(|| ID(self.0.cast.target_id.to_string()))
+    }
+    /// Damage dealt.
+    async fn damage(&self) -> i32 {
+        self.0.cast.damage
+    }
+    /// Whether the hit was critical (×1.5).
+    async fn critical(&self) -> bool {
+        self.0.cast.critical
+    }
+    /// MP spent.
+    async fn mp_spent(&self) -> i32 {
+        self.0.cast.mp_cost
+    }
+    /// The weather the cast happened in.
+    async fn weather(&self) -> Weather {
+        match self.0.cast.weather.as_str() {
+            "RAIN" => Weather::Rain,
+            "STORM" => Weather::Storm,
+            "SNOW" => Weather::Snow,
+            "HEAT" => Weather::Heat,
+            _ => Weather::Clear,
+        }
+    }
+    /// The zone it happened in.
+    async fn zone_id(&self) -> ID {
+        ID(self.0.cast.zone_id.clone())
+    }
+    /// The target's HP (or the structure's hit points) right after the hit.
+    async fn target_hp_after(&self) -> Option<i32> {
+        self.0.cast.target_hp_after
+    }
+    /// Whether the hit destroyed the structure.
+    async fn structure_destroyed(&self) -> bool {
+        self.0.cast.outcome["destroyed"].as_bool().unwrap_or(false)
+    }
+    /// Whether the structure's territory changed hands (to the caster's guild).
+    async fn territory_transferred(&self) -> bool {
+        self.0.cast.outcome["transferred"].as_bool().unwrap_or(false)
+    }
+    /// When it was cast.
+    async fn cast_at(&self) -> Option<DateTime<Utc>> {
+        Utc.timestamp_millis_opt(self.0.cast.cast_at_ms).single()
+    }
+    /// Whether this answer replays an earlier call with the same key.
+    async fn replayed(&self) -> bool {
+        self.0.replayed
+    }
+}
+
+async fn actor_now(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<Option<Actor>> {
+    Ok(service::actors_by_ids(&deps(ctx).db, &[id])
+        .await?
+        .remove(&id)
+        .map(Actor))
 }

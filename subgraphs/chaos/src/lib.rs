@@ -7,10 +7,13 @@
 //! - `graphql`: the federated schema (`Actor @key(fields: "id")`, `User.actors`).
 //! - `items`: what used and equipped items do to an actor (effects, buffs, equipment),
 //!   applied once whichever way inventory's word arrives.
+//! - `casting`: server-authoritative skill casts, a saga across world (environment,
+//!   structure hits) and inventory (reagents), compensated on failure.
 //! - `consumer`: inventory's events (the guaranteed path of item effects and
 //!   equipment) and content's published skills (the catalogue chaos enforces).
 //! - `error`: [`ChaosError`], each variant with a stable code.
 
+mod casting;
 mod consumer;
 mod error;
 mod graphql;
@@ -27,6 +30,7 @@ use sea_orm::DatabaseConnection;
 use subgraph_kit::auth::JwtVerifier;
 use subgraph_kit::events::outbox::{self, OutboxSignal};
 use subgraph_kit::events::{self, EventBus};
+use subgraph_kit::peer::PeerClient;
 use subgraph_kit::pubsub::PubSub;
 use subgraph_kit::server::{self, GraphqlService, ServiceApp};
 
@@ -88,11 +92,21 @@ pub fn app_with(
     settings: Arc<ChaosSettings>,
 ) -> Router {
     let internal_token = settings.peers.internal_token.clone();
+    let peer = |service: &'static str, url: &Option<String>| {
+        url.clone()
+            .map(|url| PeerClient::new(service, url, internal_token.clone()))
+    };
+    let cast_peers = casting::CastPeers {
+        world: peer("the world service", &settings.peers.world_url),
+        inventory: peer("the inventory service", &settings.peers.inventory_url),
+        fail_after_spend: settings.faults.fail_cast_after_spend,
+    };
     let schema = graphql::schema(Some(graphql::Deps {
         db: db.clone(),
         pubsub,
         outbox,
         settings,
+        cast_peers: Arc::new(cast_peers),
     }));
     let loader_db = db.clone();
     let per_request =

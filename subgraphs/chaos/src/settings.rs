@@ -15,7 +15,8 @@ pub struct ChaosSettings {
     /// Token verification.
     pub auth: AuthSettings,
     /// Internal calls: `peers.internal_token` admits inventory's effect and equipment
-    /// calls.
+    /// calls, and is presented to world (`peers.world_url`: cast environment, structure
+    /// hits) and inventory (`peers.inventory_url`: reagents).
     #[serde(default)]
     pub peers: PeerSettings,
     /// Game rules that are configuration rather than code.
@@ -27,6 +28,17 @@ pub struct ChaosSettings {
     /// Domain events to other services.
     #[serde(default)]
     pub events: EventSettings,
+    /// Failure drills (tests and game days; never set in production).
+    #[serde(default)]
+    pub faults: FaultSettings,
+}
+
+/// Failures chaos injects on purpose, to prove its compensations.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaultSettings {
+    /// Fail every skill cast right after its MP is spent (the cast is compensated).
+    pub fail_cast_after_spend: bool,
 }
 
 /// Tunable rules.

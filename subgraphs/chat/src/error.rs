@@ -19,6 +19,10 @@ pub enum ChatError {
     /// The player is muted in this channel.
     #[error("you are muted in this channel until {0}")]
     Muted(DateTime<Utc>),
+    /// The player is muted everywhere (an account sanction) until then (`None`: until
+    /// lifted).
+    #[error("{}", muted_everywhere(.0))]
+    MutedEverywhere(Option<DateTime<Utc>>),
     /// The actor has not joined the channel (or may not see it).
     #[error("the actor is not in this channel")]
     NotInChannel,
@@ -39,12 +43,19 @@ impl ErrorCode for ChatError {
             ChatError::Kit(err) => err.code(),
             ChatError::MessageTooLong(_) => "MESSAGE_TOO_LONG",
             ChatError::RateLimited(..) => "RATE_LIMITED",
-            ChatError::Muted(_) => "MUTED",
+            ChatError::Muted(_) | ChatError::MutedEverywhere(_) => "MUTED",
             ChatError::NotInChannel => "NOT_IN_CHANNEL",
             ChatError::NotJoinable(_) => "CHANNEL_NOT_JOINABLE",
             ChatError::MessageDeleted => "MESSAGE_DELETED",
             ChatError::AlreadyReported => "ALREADY_REPORTED",
         }
+    }
+}
+
+fn muted_everywhere(until: &Option<DateTime<Utc>>) -> String {
+    match until {
+        Some(until) => format!("you are muted until {until}"),
+        None => "you are muted".to_string(),
     }
 }
 

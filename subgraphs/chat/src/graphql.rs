@@ -9,6 +9,7 @@ use async_graphql::{Context, Object, Schema, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
+use subgraph_kit::auth::JwtVerifier;
 use subgraph_kit::directory::ActorDirectory;
 use subgraph_kit::error::ApiError;
 use subgraph_kit::events::outbox::OutboxSignal;
@@ -47,6 +48,8 @@ pub struct Deps {
     pub presence: Presence,
     /// Service settings.
     pub settings: Arc<ChatSettings>,
+    /// The token verifier; its sanction board (if any) holds account-wide mutes.
+    pub verifier: Arc<JwtVerifier>,
 }
 
 impl Deps {
@@ -391,6 +394,7 @@ impl Mutation {
         let viewer = ctx.viewer()?;
         let d = deps(ctx);
         let channel = parse_channel(&channel_id)?;
+        service::check_not_muted_everywhere(d.verifier.sanctions(), viewer).await?;
         let sent =
             service::send_message(&d.env(), viewer, parse_id(&actor_id)?, &channel, &text).await?;
         if sent.has_events {

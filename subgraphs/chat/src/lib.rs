@@ -70,6 +70,7 @@ pub async fn app(
         directory: ActorDirectory::new(settings.peers.chaos_url.clone()),
         presence: presence::Presence::default(),
         settings: Arc::new(settings),
+        verifier: verifier.clone(),
     }));
     Ok(ServiceApp {
         router: server::app(GraphqlService {

@@ -208,6 +208,30 @@ pub struct Sent {
     pub has_events: bool,
 }
 
+/// Fails with `MUTED` while the viewer's account is muted everywhere (anticheat's
+/// sanction, read from the verifier's board). When the board cannot be read, the
+/// message goes through: an outage must not silence every player.
+pub async fn check_not_muted_everywhere(
+    board: Option<subgraph_kit::sanctions::SanctionBoard>,
+    viewer: &Viewer,
+) -> Result<(), ChatError> {
+    let Some(board) = board else {
+        return Ok(());
+    };
+    match board.muted_until(viewer.user_id).await {
+        Ok(None) => Ok(()),
+        Ok(Some(until)) => Err(ChatError::MutedEverywhere(
+            until
+                .at()
+                .and_then(|at| chrono::DateTime::from_timestamp(at, 0)),
+        )),
+        Err(err) => {
+            tracing::warn!(cause = %err, "sanction board unavailable, mute not checked");
+            Ok(())
+        }
+    }
+}
+
 /// Sends a message as one of the viewer's actors.
 pub async fn send_message(
     env: &Env<'_>,
@@ -680,4 +704,43 @@ pub async fn forget_actor(
         .into_iter()
         .filter_map(|m| Some((Channel::parse(&m.channel_id).ok()?, m.user_id)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use subgraph_kit::sanctions::SanctionBoard;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::ChatError;
+
+    #[tokio::test]
+    async fn an_account_muted_everywhere_cannot_send() {
+        let viewer = Viewer {
+            user_id: Uuid::new_v4(),
+            username: "loud".into(),
+            scopes: vec!["player".into()],
+            session_id: Uuid::new_v4(),
+        };
+        let board = SanctionBoard::in_process();
+        assert!(check_not_muted_everywhere(None, &viewer).await.is_ok());
+        assert!(check_not_muted_everywhere(Some(board.clone()), &viewer)
+            .await
+            .is_ok());
+        let until = Utc::now().timestamp() + 600;
+        board
+            .mute(viewer.user_id, Some(until))
+            .await
+            .expect("mutes");
+        let refused = check_not_muted_everywhere(Some(board.clone()), &viewer).await;
+        assert!(matches!(refused, Err(ChatError::MutedEverywhere(Some(_)))));
+        assert_eq!(
+            refused.err().map(|err| subgraph_kit::ErrorCode::code(&err)),
+            Some("MUTED")
+        );
+        board.unmute(viewer.user_id).await.expect("unmutes");
+        assert!(check_not_muted_everywhere(Some(board), &viewer)
+            .await
+            .is_ok());
+    }
 }

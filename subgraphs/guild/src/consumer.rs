@@ -1,6 +1,7 @@
 //! Reactions to other services' events: when chaos deletes an actor, its guild
 //! membership ends (a leader's guild passes to the most senior member, or is disbanded
-//! when nobody remains) and its pending invitations and requests close.
+//! when nobody remains) and its pending invitations and requests close; when world
+//! hands a territory to another guild, the guilds' territory lists follow.
 
 use std::sync::Arc;
 
@@ -56,5 +57,56 @@ impl EventHandler for ActorEvents {
                 announce(self.pubsub.as_ref(), &changes).await;
             }
         })
+    }
+}
+
+/// Handles `world.events`: `world.territory_changed` moves the territory to the new
+/// holder's list (or off every list when nobody holds it).
+pub struct WorldEvents;
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TerritoryChanged {
+    territory_id: Uuid,
+    zone_id: String,
+    name: String,
+    guild_id: Option<Uuid>,
+}
+
+impl EventHandler for WorldEvents {
+    type Committed = ();
+
+    fn apply<'a>(
+        &'a self,
+        event: &'a EventEnvelope,
+        txn: DatabaseTransaction,
+    ) -> BoxFuture<'a, Result<(DatabaseTransaction, ()), DbErr>> {
+        Box::pin(async move {
+            if event.event_type != "world.territory_changed" {
+                return Ok((txn, ()));
+            }
+            match serde_json::from_value::<TerritoryChanged>(event.payload.clone()) {
+                Ok(changed) => {
+                    service::territory_changed(
+                        &txn,
+                        changed.territory_id,
+                        changed.guild_id,
+                        &changed.zone_id,
+                        &changed.name,
+                        event.occurred_at,
+                    )
+                    .await?;
+                    tracing::info!(territory_id = %changed.territory_id, guild_id = ?changed.guild_id, "guild territories updated");
+                }
+                Err(err) => {
+                    tracing::warn!(event_id = %event.id, cause = %err, "unreadable world.territory_changed skipped");
+                }
+            }
+            Ok((txn, ()))
+        })
+    }
+
+    fn committed(&self, (): ()) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
     }
 }

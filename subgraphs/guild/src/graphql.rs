@@ -130,6 +130,14 @@ fn actor(id: Uuid) -> ActorRef {
     ActorRef { id }
 }
 
+/// A territory (owned by the world service).
+#[derive(SimpleObject)]
+#[graphql(name = "Territory", unresolvable = "id")]
+pub struct TerritoryRef {
+    /// Territory id.
+    id: ID,
+}
+
 /// A guild.
 pub struct Guild(guild::Model);
 
@@ -166,6 +174,19 @@ impl Guild {
     /// When it was founded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// The territories the guild holds (world owns them; updated when they change
+    /// hands), oldest first.
+    async fn territories(&self, ctx: &Context<'_>) -> ApiResult<Vec<TerritoryRef>> {
+        Ok(service::territories_of(&deps(ctx).db, &[self.0.id])
+            .await?
+            .remove(&self.0.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|held| TerritoryRef {
+                id: ID(held.territory_id.to_string()),
+            })
+            .collect())
     }
     /// The leader.
     async fn leader(&self, ctx: &Context<'_>) -> ApiResult<Option<ActorRef>> {

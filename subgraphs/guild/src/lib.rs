@@ -49,6 +49,13 @@ pub async fn app(
             .await?;
     let pubsub = subgraph_kit::pubsub::from_url(settings.live.redis_url(), "guild").await?;
     let (relay, outbox) = outbox::start_relay(db.clone(), bus.clone(), RELAY_IDLE);
+    let territories = events::consumer::start(
+        bus.clone(),
+        db.clone(),
+        events::topics::WORLD,
+        CONSUMER_GROUP,
+        Arc::new(consumer::WorldEvents),
+    );
     let consumer = events::consumer::start(
         bus,
         db.clone(),
@@ -78,7 +85,7 @@ pub async fn app(
             ready: Arc::new(db),
             internal_token: None,
         }),
-        background: vec![relay, consumer],
+        background: vec![relay, consumer, territories],
     })
 }
 

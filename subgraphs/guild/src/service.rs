@@ -23,7 +23,7 @@ use subgraph_kit::pagination::{Cursor, Side};
 use subgraph_kit::KitError;
 use uuid::Uuid;
 
-use entities::guild::{guild, invitation, join_request, member, role};
+use entities::guild::{guild, invitation, join_request, member, role, territory};
 
 use crate::error::GuildError;
 use crate::rules::{self, builtin_roles, Permission, Permissions, RoleKind, Standing, MEMBER_RANK};
@@ -1316,4 +1316,50 @@ pub async fn pending_join_requests(
         .order_by_asc(join_request::Column::CreatedAt)
         .all(db)
         .await?)
+}
+
+/// Moves a territory to `guild_id`'s list (off every list when nobody holds it), as
+/// world announced; an older announcement never overwrites a newer one.
+pub async fn territory_changed(
+    txn: &DatabaseTransaction,
+    territory_id: Uuid,
+    guild_id: Option<Uuid>,
+    zone_id: &str,
+    name: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let held = territory::Entity::find_by_id(territory_id).one(txn).await?;
+    if held.as_ref().is_some_and(|row| row.acquired_at > at) {
+        return Ok(());
+    }
+    territory::Entity::delete_by_id(territory_id).exec(txn).await?;
+    if let Some(guild_id) = guild_id {
+        territory::ActiveModel {
+            territory_id: Set(territory_id),
+            guild_id: Set(guild_id),
+            zone_id: Set(zone_id.to_string()),
+            name: Set(name.to_string()),
+            acquired_at: Set(at),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The territories each guild holds, oldest first.
+pub async fn territories_of(
+    db: &impl ConnectionTrait,
+    guild_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<territory::Model>>, KitError> {
+    let rows = territory::Entity::find()
+        .filter(territory::Column::GuildId.is_in(guild_ids.iter().copied()))
+        .order_by_asc(territory::Column::AcquiredAt)
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<Uuid, Vec<territory::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.guild_id).or_default().push(row);
+    }
+    Ok(grouped)
 }

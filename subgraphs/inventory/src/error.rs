@@ -57,6 +57,9 @@ pub enum InventoryError {
     /// An idempotency key was reused for a different request.
     #[error("idempotency key was already used for a different request")]
     IdempotencyKeyReused,
+    /// The skill cast was given up before its reagent was taken.
+    #[error("the cast was given up; its reagent is not taken")]
+    ReagentVoided,
 }
 
 impl ErrorCode for InventoryError {
@@ -79,6 +82,7 @@ impl ErrorCode for InventoryError {
             InventoryError::NotInGuild => "NOT_IN_GUILD",
             InventoryError::MissingGuildPermission(_) => "MISSING_GUILD_PERMISSION",
             InventoryError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            InventoryError::ReagentVoided => "REAGENT_VOIDED",
         }
     }
 }

@@ -10,6 +10,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, InputObject, Object, Schema, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use subgraph_kit::dataloader::{load_failed, loader, LoadError};
+use subgraph_kit::peer::require_internal;
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::{parse_id, ApiResult, ContextAuthExt};
 use uuid::Uuid;
@@ -562,11 +563,71 @@ impl Query {
     }
 }
 
+/// A skill cast's reagent as inventory took it (internal).
+#[derive(SimpleObject)]
+pub struct CastReagent {
+    /// The cast was given up before its reagent was taken.
+    voided: bool,
+    /// This call replayed an earlier one.
+    replayed: bool,
+}
+
 /// Mutations of the inventory service.
 pub struct Mutation;
 
 #[Object]
 impl Mutation {
+    /// Consumes a skill cast's reagent once per cast (internal: chaos).
+    #[graphql(inaccessible)]
+    async fn consume_cast_reagent(
+        &self,
+        ctx: &Context<'_>,
+        cast_id: ID,
+        actor_id: ID,
+        user_id: ID,
+        definition_id: String,
+        quantity: i32,
+    ) -> ApiResult<CastReagent> {
+        require_internal(ctx)?;
+        let outcome = inventory(ctx)
+            .consume_reagent(
+                parse_id(&cast_id)?,
+                parse_id(&actor_id)?,
+                parse_id(&user_id)?,
+                &definition_id,
+                quantity,
+            )
+            .await?;
+        Ok(CastReagent {
+            voided: outcome.voided,
+            replayed: outcome.replayed,
+        })
+    }
+
+    /// Gives a compensated cast's reagent back, or voids its consumption (internal:
+    /// chaos). True when items were given back.
+    #[graphql(inaccessible)]
+    async fn refund_cast_reagent(
+        &self,
+        ctx: &Context<'_>,
+        cast_id: ID,
+        actor_id: ID,
+        user_id: ID,
+        definition_id: String,
+        quantity: i32,
+    ) -> ApiResult<bool> {
+        require_internal(ctx)?;
+        Ok(inventory(ctx)
+            .refund_reagent(
+                parse_id(&cast_id)?,
+                parse_id(&actor_id)?,
+                parse_id(&user_id)?,
+                &definition_id,
+                quantity,
+            )
+            .await?)
+    }
+
     /// Grants items to any actor (admins only). Replaying an `idempotencyKey` returns
     /// the first result and grants nothing more. `BAG_FULL` when they do not fit.
     #[graphql(requires_scopes = "admin")]

@@ -62,6 +62,19 @@ pub struct Inventory {
     pub outbox: OutboxSignal,
 }
 
+/// A skill cast's reagent, consumed or voided.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReagentOutcome {
+    /// The cast.
+    pub cast_id: Uuid,
+    /// The cast was given up before its reagent was taken: nothing was, or will be.
+    pub voided: bool,
+    /// True when this call replayed an earlier one.
+    #[serde(skip)]
+    pub replayed: bool,
+}
+
 /// What `useItem` did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -227,6 +240,7 @@ macro_rules! outcome {
 }
 
 outcome!(
+    ReagentOutcome,
     UseOutcome,
     GrantOutcome,
     CraftOutcome,
@@ -1089,6 +1103,119 @@ impl Inventory {
         self.outbox.committed();
         tracing::info!(actor_id = %actor.id, recipe = %outcome.recipe_id, "item crafted");
         Ok(outcome)
+    }
+
+    /// Consumes a skill cast's reagent from the caster's bag, once per cast id
+    /// (internal: chaos). A cast chaos gave up first is `REAGENT_VOIDED`.
+    pub async fn consume_reagent(
+        &self,
+        cast_id: Uuid,
+        actor_id: Uuid,
+        user_id: Uuid,
+        definition_id: &str,
+        quantity: i32,
+    ) -> Result<ReagentOutcome, InventoryError> {
+        check_quantity(quantity)?;
+        let key = format!("reagent:{cast_id}");
+        let fingerprint = format!("{actor_id}:{definition_id}:{quantity}");
+        let answer = |outcome: ReagentOutcome| {
+            if outcome.voided {
+                Err(InventoryError::ReagentVoided)
+            } else {
+                Ok(outcome)
+            }
+        };
+        if let Some(previous) = replay::<ReagentOutcome>(&self.db, &key, &fingerprint).await? {
+            return answer(previous);
+        }
+        let txn = begin_write(&self.db).await?;
+        lock_container(&txn, actor_id, ACTOR, Some(user_id)).await?;
+        take_items(&txn, actor_id, definition_id, quantity).await?;
+        let outcome = ReagentOutcome {
+            cast_id,
+            voided: false,
+            replayed: false,
+        };
+        if !record(&txn, &key, "REAGENT", &fingerprint, &outcome).await? {
+            return answer(lost_race::<ReagentOutcome>(&self.db, txn, &key, &fingerprint).await?);
+        }
+        enqueue(
+            &txn,
+            "inventory.items_destroyed",
+            actor_id,
+            user_id,
+            json!({ "actorId": actor_id, "itemDefinitionId": definition_id, "quantity": quantity, "reason": "SKILL_REAGENT", "castId": cast_id }),
+        )
+        .await?;
+        txn.commit().await?;
+        self.outbox.committed();
+        Ok(outcome)
+    }
+
+    /// Gives a compensated cast's reagent back, once (internal: chaos). If the reagent
+    /// was never consumed, the cast's consumption is voided instead, so a late one
+    /// takes nothing. Answers whether items were given back.
+    pub async fn refund_reagent(
+        &self,
+        cast_id: Uuid,
+        actor_id: Uuid,
+        user_id: Uuid,
+        definition_id: &str,
+        quantity: i32,
+    ) -> Result<bool, InventoryError> {
+        check_quantity(quantity)?;
+        let key = format!("reagent:{cast_id}");
+        let refund_key = format!("reagent-refund:{cast_id}");
+        let fingerprint = format!("{actor_id}:{definition_id}:{quantity}");
+        let txn = begin_write(&self.db).await?;
+        lock_container(&txn, actor_id, ACTOR, Some(user_id)).await?;
+        let consumed = recorded::<ReagentOutcome>(&txn, &key, &fingerprint).await?;
+        let refunded = match consumed {
+            Some(outcome) if outcome.voided => false,
+            Some(_) => {
+                let voided = ReagentOutcome {
+                    cast_id,
+                    voided: true,
+                    replayed: false,
+                };
+                if !record(&txn, &refund_key, "REAGENT_REFUND", &fingerprint, &voided).await? {
+                    // Refunded before.
+                    txn.rollback().await?;
+                    return Ok(true);
+                }
+                let def = catalog::item(&txn, definition_id).await?;
+                let unlimited = Destination {
+                    owner_id: actor_id,
+                    capacity: None,
+                    storage: false,
+                };
+                add_items(&txn, unlimited, &def, quantity).await?;
+                enqueue(
+                    &txn,
+                    "inventory.items_granted",
+                    actor_id,
+                    user_id,
+                    json!({ "actorId": actor_id, "items": [{ "itemId": definition_id, "quantity": quantity }], "source": format!("reagent-refund:{cast_id}") }),
+                )
+                .await?;
+                true
+            }
+            None => {
+                let voided = ReagentOutcome {
+                    cast_id,
+                    voided: true,
+                    replayed: false,
+                };
+                if !record(&txn, &key, "REAGENT", &fingerprint, &voided).await? {
+                    txn.rollback().await?;
+                    return Err(KitError::Internal("reagent consumption raced its refund".into()).into());
+                }
+                false
+            }
+        };
+        txn.commit().await?;
+        self.outbox.committed();
+        Ok(refunded)
     }
 
     /// A trade the viewer takes part in.

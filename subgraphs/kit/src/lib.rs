@@ -19,6 +19,7 @@
 //!   `@inaccessible` internal fields.
 //! - [`pagination`]: opaque, stable cursors (timestamp + id) and page-size bounds.
 //! - [`pubsub`]: live fan-out to subscribers on every replica (in-process or Redis).
+//! - [`sanctions`]: bans and global mutes every service enforces (in-process or Redis).
 //! - [`server`]: the axum app around a federated schema: `/graphql`, `/health`,
 //!   `/ready`, per-request data (auth, client IP, DataLoaders), graceful serving.
 //! - [`sdl`]: exporting a subgraph's federated SDL the way the composer expects it.
@@ -38,6 +39,7 @@ pub mod events;
 pub mod pagination;
 pub mod peer;
 pub mod pubsub;
+pub mod sanctions;
 pub mod sdl;
 pub mod secret;
 pub mod server;

@@ -45,6 +45,30 @@ pub struct AuthSettings {
     pub audience: String,
     /// Where the users service publishes its signing keys (JWKS).
     pub jwks_url: String,
+    /// Where bans are read (every token of a banned player is refused).
+    #[serde(default)]
+    pub sanctions: SanctionSettings,
+}
+
+/// Where the sanction board (bans, global mutes) lives; see `sanctions`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SanctionSettings {
+    /// Redis URL shared by every replica of every service; without it, the board lives
+    /// in this process (the embedded supergraph shares one board between its services).
+    pub redis_url: Option<Secret<String>>,
+    /// Prefix of the board's Redis keys (`<namespace>:sanctions:<user id>`), so several
+    /// environments can share one Redis.
+    pub namespace: String,
+}
+
+impl Default for SanctionSettings {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            namespace: "chaos".to_string(),
+        }
+    }
 }
 
 /// Where a service's domain events go.
@@ -87,6 +111,16 @@ pub struct PeerSettings {
     /// The guild subgraph's `/graphql` (inventory asks it for storage permissions).
     #[serde(default)]
     pub guild_url: Option<String>,
+    /// The users subgraph's `/graphql` (anticheat applies sanctions to accounts there).
+    #[serde(default)]
+    pub users_url: Option<String>,
+    /// The world subgraph's `/graphql` (chaos asks it for a cast's environment and to
+    /// damage structures).
+    #[serde(default)]
+    pub world_url: Option<String>,
+    /// The inventory subgraph's `/graphql` (chaos asks it to consume a cast's reagent).
+    #[serde(default)]
+    pub inventory_url: Option<String>,
     /// The shared token for internal calls between services (`peer`): presented by a
     /// caller, checked by the callee. Without it, internal fields refuse every call.
     #[serde(default)]

@@ -1,6 +1,8 @@
 //! Errors of the users service, each with a stable code.
 
+use chrono::{DateTime, Utc};
 use subgraph_kit::error::ErrorCode;
+use subgraph_kit::sanctions::ACCOUNT_BANNED;
 use subgraph_kit::KitError;
 
 /// What can go wrong in the users service.
@@ -30,6 +32,16 @@ pub enum UsersError {
     /// A rotated refresh token was used again: the whole session was revoked.
     #[error("refresh token reuse detected; the session has been revoked")]
     RefreshTokenReused,
+    /// The account is banned (until then; `None`: permanently).
+    #[error("{}", banned_message(.0))]
+    AccountBanned(Option<DateTime<Utc>>),
+}
+
+fn banned_message(until: &Option<DateTime<Utc>>) -> String {
+    match until {
+        Some(until) => format!("this account is banned until {}", until.to_rfc3339()),
+        None => "this account is banned".to_string(),
+    }
 }
 
 impl ErrorCode for UsersError {
@@ -43,6 +55,7 @@ impl ErrorCode for UsersError {
             UsersError::EmailTaken => "EMAIL_TAKEN",
             UsersError::InvalidRefreshToken => "INVALID_REFRESH_TOKEN",
             UsersError::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
+            UsersError::AccountBanned(_) => ACCOUNT_BANNED,
         }
     }
 }

@@ -9,12 +9,15 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use subgraph_kit::auth::SCOPE_ADMIN;
 use subgraph_kit::pagination::{forward_page, Cursor, PageLimits};
+use subgraph_kit::peer::require_internal;
+use subgraph_kit::sanctions::SanctionBoard;
 use subgraph_kit::sdl::authenticated;
 use subgraph_kit::server::ClientIp;
 use subgraph_kit::{parse_id, ApiResult, ContextAuthExt, KitError};
 
 use entities::users::user;
 
+use crate::account_sanctions::{self, SanctionKind, SanctionRequest};
 use crate::keys::SigningKeys;
 use crate::service;
 use crate::settings::UsersSettings;
@@ -30,6 +33,8 @@ pub struct Deps {
     pub keys: Arc<SigningKeys>,
     /// Service settings.
     pub settings: Arc<UsersSettings>,
+    /// Where bans and mutes are published for every service.
+    pub board: SanctionBoard,
 }
 
 /// Builds the schema; `deps` is `None` only for exporting the SDL.
@@ -225,5 +230,45 @@ impl Mutation {
     async fn logout_all(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         let viewer = ctx.viewer()?;
         Ok(service::logout_all(&deps(ctx).db, viewer).await?)
+    }
+
+    /// Internal (anticheat): bans or mutes an account until `until` (`null`: for good),
+    /// once per `sanctionId`. A ban revokes every session of the account and makes every
+    /// service refuse its access tokens. `true` when this call applied it, `false` for
+    /// a replay.
+    #[graphql(inaccessible)]
+    async fn apply_account_sanction(
+        &self,
+        ctx: &Context<'_>,
+        sanction_id: ID,
+        user_id: ID,
+        kind: SanctionKind,
+        until: Option<DateTime<Utc>>,
+        reason: String,
+    ) -> ApiResult<bool> {
+        require_internal(ctx)?;
+        let deps = deps(ctx);
+        let request = SanctionRequest {
+            sanction_id: parse_id(&sanction_id)?,
+            user_id: parse_id(&user_id)?,
+            kind,
+            until,
+            reason,
+        };
+        Ok(account_sanctions::apply(&deps.db, &deps.board, request).await?)
+    }
+
+    /// Internal (anticheat): lifts an account's ban or mute; `false` if none was in
+    /// force. Access tokens issued before a ban stay refused.
+    #[graphql(inaccessible)]
+    async fn lift_account_sanction(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        kind: SanctionKind,
+    ) -> ApiResult<bool> {
+        require_internal(ctx)?;
+        let deps = deps(ctx);
+        Ok(account_sanctions::lift(&deps.db, &deps.board, parse_id(&user_id)?, kind).await?)
     }
 }

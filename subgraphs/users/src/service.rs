@@ -130,6 +130,12 @@ async fn create_user(
         failed_logins: Set(0),
         locked_until: Set(None),
         created_at: Set(cursor_time()),
+        banned_until: Set(None),
+        banned_permanently: Set(false),
+        ban_reason: Set(None),
+        muted_until: Set(None),
+        muted_permanently: Set(false),
+        tokens_revoked_before: Set(None),
     };
     match model.insert(db).await {
         Ok(created) => Ok(created),
@@ -202,6 +208,11 @@ pub async fn login(
         record_ip_failure(db, settings, &ip, now).await?;
         tracing::info!(user_id = %account.id, "login failed");
         return Err(UsersError::InvalidCredentials);
+    }
+    // Only the right password learns of a ban, so a ban reveals nothing a lockout hides.
+    if let Some(until) = active_ban(&account, now) {
+        tracing::info!(user_id = %account.id, "login refused: account banned");
+        return Err(UsersError::AccountBanned(until));
     }
     let txn = begin_write(db).await?;
     user::Entity::update_many()
@@ -325,6 +336,18 @@ pub async fn refresh(
         .one(&txn)
         .await?
         .ok_or(UsersError::InvalidRefreshToken)?;
+    let account = user::Entity::find_by_id(family.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(UsersError::InvalidRefreshToken)?;
+    if let Some(until) = active_ban(&account, now) {
+        // The ban revoked every session; any that survived (opened in a race with the
+        // ban) ends now.
+        revoke_sessions(&txn, session::Column::UserId.eq(account.id), "BANNED", now).await?;
+        txn.commit().await?;
+        tracing::warn!(user_id = %account.id, "refresh refused: account banned");
+        return Err(UsersError::AccountBanned(until));
+    }
     if family.revoked_at.is_some() {
         return Err(UsersError::InvalidRefreshToken);
     }
@@ -388,7 +411,18 @@ pub async fn logout_all(db: &DatabaseConnection, viewer: &Viewer) -> Result<u64,
     .await
 }
 
-async fn revoke_sessions(
+/// The ban in force on `account` at `now`: `Some(None)` when permanent, `Some(end)`
+/// when temporary, `None` when not banned.
+#[allow(clippy::option_option)]
+pub fn active_ban(account: &user::Model, now: DateTime<Utc>) -> Option<Option<DateTime<Utc>>> {
+    if account.banned_permanently {
+        return Some(None);
+    }
+    account.banned_until.filter(|until| *until > now).map(Some)
+}
+
+/// Revokes the unrevoked sessions matching `which`; returns how many.
+pub async fn revoke_sessions(
     db: &impl ConnectionTrait,
     which: sea_orm::sea_query::Expr,
     reason: &str,

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 use subgraph_kit::secret::Secret;
-use subgraph_kit::settings::{default_audience, default_issuer, DatabaseSettings, ServerSettings};
+use subgraph_kit::settings::{
+    default_audience, default_issuer, DatabaseSettings, PeerSettings, SanctionSettings,
+    ServerSettings,
+};
 
 /// Everything the users service reads at start.
 #[derive(Debug, Clone, Deserialize)]
@@ -23,6 +26,13 @@ pub struct UsersSettings {
     /// An operator account created at start when missing.
     #[serde(default)]
     pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// The token other services (anticheat) present to apply sanctions
+    /// (`peers.internal_token`); without it, the internal mutations refuse every call.
+    #[serde(default)]
+    pub peers: PeerSettings,
+    /// Where bans and mutes are published for every service to enforce.
+    #[serde(default)]
+    pub sanctions: SanctionSettings,
 }
 
 /// How tokens are issued.

@@ -1,0 +1,323 @@
+//! Seed flow "cast Fireball" through the router: chaos decides the cast (cooldown, MP,
+//! damage by actor-core's formula), world supplies the environment (weather, sanctuary,
+//! range) and takes structure hits (a fallen territory changes hands, guild hears of
+//! it, `territoryChanged` subscribers see it), and failures leave nothing spent.
+
+use actor_core::{compute_damage, Class, DamageInput, Element, Environment, Scaling, SkillDefinition, Weather};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const SAVE_ZONE: &str = "mutation($input: ZoneDefinitionInput!) { saveZoneDraft(input: $input) { id } }";
+const PUBLISH_ZONE: &str = "mutation($id: ID!) { publishContent(kind: ZONE, id: $id) { version } }";
+const ZONE: &str = "query($id: ID!) { zone(id: $id) { id weather noCombat } }";
+const PLACE: &str = "mutation($a: ID!, $z: ID!, $x: Float!, $y: Float!) { placeActor(actorId: $a, zoneId: $z, x: $x, y: $y) { zoneId x y } }";
+const CAST: &str = "mutation($a: ID!, $s: String!, $t: CastTargetInput!, $k: String!) { castSkill(actorId: $a, skillId: $s, target: $t, idempotencyKey: $k) { id damage critical mpSpent weather zoneId targetHpAfter structureDestroyed territoryTransferred replayed caster { resources { mp { current max } } } targetActor { resources { hp { current max } } } } }";
+const RESOURCES: &str = "query($id: ID!) { actor(id: $id) { resources { hp { current max } mp { current max } } skills { skill { id } cooldownEndsAt } } }";
+const SET_RESOURCES: &str = "mutation($a: ID!, $mp: Int) { setActorResources(actorId: $a, mp: $mp) { id } }";
+
+/// Fireball as the seed defines it (chaos's catalogue).
+fn fireball() -> SkillDefinition {
+    SkillDefinition {
+        id: "fireball".into(),
+        name: "Fireball".into(),
+        element: Element::Fire,
+        mp_cost: 25,
+        cooldown_ms: 3_000,
+        range: 30.0,
+        base_damage: 40,
+        scaling: Scaling::Spell,
+        power_ratio: 1.2,
+        reagent_item: None,
+    }
+}
+
+/// What actor-core says a level-1 mage's Fireball does to a level-1 warrior.
+fn expected_damage(weather: Weather, critical: bool) -> i64 {
+    let caster = Class::Mage.base_stats_at(1).derive(1);
+    let target = Class::Warrior.base_stats_at(1).derive(1);
+    let damage = compute_damage(DamageInput {
+        skill: &fireball(),
+        caster: &caster,
+        target_defense: target.defense,
+        environment: Environment {
+            weather,
+            zone_modifier: 1.0,
+        },
+        // Below any crit chance, or at the top of the range.
+        crit_roll: if critical { 0.0 } else { 0.999_999 },
+    });
+    i64::from(damage)
+}
+
+impl TestApp {
+    /// Publishes a zone through content and waits until world knows it.
+    async fn publish_zone(&self, admin: &Player, id: &str, weather: &[&str], no_combat: bool) {
+        let input = json!({
+            "id": id, "name": id, "minLevel": 1, "maxLevel": 60, "noCombat": no_combat,
+            "weatherCycle": weather, "weatherPeriodSeconds": 600, "maxSpeed": 10.0,
+            "width": 1000.0, "height": 1000.0,
+        });
+        let saved = self.client.as_user(&admin.access_token, SAVE_ZONE, json!({ "input": input })).await;
+        assert!(saved.errors().is_empty(), "{:?}", saved.errors());
+        let published = self.client.as_user(&admin.access_token, PUBLISH_ZONE, json!({ "id": id })).await;
+        assert!(published.errors().is_empty(), "{:?}", published.errors());
+        eventually("world to know the zone", || async {
+            let zone = self.client.anonymous(ZONE, json!({ "id": id })).await;
+            zone.data()["zone"]["id"].as_str().map(|_| ())
+        })
+        .await;
+    }
+
+    async fn place(&self, admin: &Player, actor_id: &str, zone: &str, x: f64, y: f64) {
+        let placed = self
+            .client
+            .as_user(&admin.access_token, PLACE, json!({ "a": actor_id, "z": zone, "x": x, "y": y }))
+            .await;
+        assert!(placed.errors().is_empty(), "{:?}", placed.errors());
+    }
+
+    async fn cast(&self, caster: &Character, target: Value, key: &str) -> subgraph_kit::testing::GraphqlResponse {
+        self.client
+            .as_user(
+                &caster.player.access_token,
+                CAST,
+                json!({ "a": caster.actor_id, "s": "fireball", "t": target, "k": key }),
+            )
+            .await
+    }
+
+    async fn resources(&self, player: &Player, actor_id: &str) -> Value {
+        self.client
+            .as_user(&player.access_token, RESOURCES, json!({ "id": actor_id }))
+            .await
+            .data()["actor"]
+            .clone()
+    }
+}
+
+fn mp(actor: &Value) -> i64 {
+    actor["resources"]["mp"]["current"].as_i64().expect("mp")
+}
+
+fn fireball_cooldown(actor: &Value) -> Value {
+    actor["skills"]
+        .as_array()
+        .expect("skills")
+        .iter()
+        .find(|learned| learned["skill"]["id"] == "fireball")
+        .expect("the mage knows fireball")["cooldownEndsAt"]
+        .clone()
+}
+
+#[tokio::test]
+async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_range_sanctuaries_and_mana() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mage = app.new_character("Mage", "MAGE").await;
+    let warrior = app.new_character("Warrior", "WARRIOR").await;
+    let clear = unique("clear_");
+    let rainy = unique("rainy_");
+    let sanctuary = unique("haven_");
+    app.publish_zone(&admin, &clear, &["CLEAR"], false).await;
+    app.publish_zone(&admin, &rainy, &["RAIN"], false).await;
+    app.publish_zone(&admin, &sanctuary, &["CLEAR"], true).await;
+    let at_warrior = json!({ "actorId": warrior.actor_id });
+
+    // Clear skies, 10 units apart.
+    app.place(&admin, &mage.actor_id, &clear, 100.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &clear, 110.0, 100.0).await;
+    let before = app.resources(&mage.player, &mage.actor_id).await;
+    let cast = app.cast(&mage, at_warrior.clone(), "first").await;
+    assert!(cast.errors().is_empty(), "{:?}", cast.errors());
+    let first = cast.data()["castSkill"].clone();
+    assert_eq!(first["mpSpent"], 25);
+    assert_eq!(first["weather"], "CLEAR");
+    assert_eq!(first["replayed"], false);
+    let critical = first["critical"].as_bool().expect("critical");
+    assert_eq!(first["damage"].as_i64(), Some(expected_damage(Weather::Clear, critical)));
+    let max_hp = first["targetActor"]["resources"]["hp"]["max"].as_i64().expect("max hp");
+    assert_eq!(first["targetHpAfter"].as_i64(), Some(max_hp - first["damage"].as_i64().unwrap()));
+    let mp_after = first["caster"]["resources"]["mp"]["current"].as_i64().expect("mp");
+    // Full MP before (regeneration cannot add to a full pool), 25 less after.
+    assert_eq!(mp(&before), before["resources"]["mp"]["max"].as_i64().unwrap());
+    assert_eq!(mp_after, mp(&before) - 25);
+    assert!(!fireball_cooldown(&app.resources(&mage.player, &mage.actor_id).await).is_null());
+
+    // The same key again: the first cast, no second hit.
+    let replay = app.cast(&mage, at_warrior.clone(), "first").await;
+    assert_eq!(replay.data()["castSkill"]["id"], first["id"]);
+    assert_eq!(replay.data()["castSkill"]["replayed"], true);
+    let warrior_now = app.resources(&warrior.player, &warrior.actor_id).await;
+    assert!(warrior_now["resources"]["hp"]["current"].as_i64().unwrap() <= max_hp - first["damage"].as_i64().unwrap() + 2);
+    // Another key at once: on cooldown, nothing spent.
+    let again = app.cast(&mage, at_warrior.clone(), "second").await;
+    again.assert_error_code("ON_COOLDOWN");
+    // Same key, another target: refused.
+    app.cast(&mage, json!({ "actorId": mage.actor_id }), "first")
+        .await
+        .assert_error_code("IDEMPOTENCY_KEY_REUSED");
+
+    // Rain weakens fire exactly as the formula says.
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    app.place(&admin, &mage.actor_id, &rainy, 100.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &rainy, 120.0, 100.0).await;
+    let rain = app.cast(&mage, at_warrior.clone(), "in-the-rain").await;
+    assert!(rain.errors().is_empty(), "{:?}", rain.errors());
+    let rain = rain.data()["castSkill"].clone();
+    assert_eq!(rain["weather"], "RAIN");
+    let critical = rain["critical"].as_bool().unwrap();
+    assert_eq!(rain["damage"].as_i64(), Some(expected_damage(Weather::Rain, critical)));
+    assert!(expected_damage(Weather::Rain, false) < expected_damage(Weather::Clear, false));
+
+    // Out of range (60 units; Fireball reaches 30): refused, nothing spent.
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    app.place(&admin, &warrior.actor_id, &rainy, 160.0, 100.0).await;
+    let before = mp(&app.resources(&mage.player, &mage.actor_id).await);
+    app.cast(&mage, at_warrior.clone(), "too-far").await.assert_error_code("OUT_OF_RANGE");
+    assert!(mp(&app.resources(&mage.player, &mage.actor_id).await) >= before);
+    // Another zone is out of range too.
+    app.place(&admin, &warrior.actor_id, &clear, 100.0, 100.0).await;
+    app.cast(&mage, at_warrior.clone(), "other-zone").await.assert_error_code("OUT_OF_RANGE");
+
+    // A sanctuary forbids combat.
+    app.place(&admin, &mage.actor_id, &sanctuary, 100.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &sanctuary, 105.0, 100.0).await;
+    app.cast(&mage, at_warrior.clone(), "in-haven").await.assert_error_code("NO_COMBAT_ZONE");
+
+    // Not enough MP: refused with nothing spent and no cooldown started.
+    app.place(&admin, &mage.actor_id, &clear, 100.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &clear, 105.0, 100.0).await;
+    let set = app
+        .client
+        .as_user(&admin.access_token, SET_RESOURCES, json!({ "a": mage.actor_id, "mp": 10 }))
+        .await;
+    assert!(set.errors().is_empty(), "{:?}", set.errors());
+    let cooldown_before = fireball_cooldown(&app.resources(&mage.player, &mage.actor_id).await);
+    app.cast(&mage, at_warrior.clone(), "broke").await.assert_error_code("INSUFFICIENT_MP");
+    let after = app.resources(&mage.player, &mage.actor_id).await;
+    assert!((10..=12).contains(&mp(&after)), "MP stays at 10 (plus regeneration): {}", mp(&after));
+    assert_eq!(fireball_cooldown(&after), cooldown_before);
+
+    // Someone else's actor cannot cast.
+    let response = app
+        .client
+        .as_user(
+            &warrior.player.access_token,
+            CAST,
+            json!({ "a": mage.actor_id, "s": "fireball", "t": { "actorId": warrior.actor_id }, "k": "steal" }),
+        )
+        .await;
+    response.assert_error_code("FORBIDDEN");
+    app.supergraph.stop().await.expect("stops");
+}
+
+#[tokio::test]
+async fn a_failure_after_mana_is_spent_is_compensated() {
+    let app = spawn_app_with(|config| config.chaos.faults.fail_cast_after_spend = true).await;
+    let admin = app.admin().await;
+    let mage = app.new_character("Mage", "MAGE").await;
+    let warrior = app.new_character("Warrior", "WARRIOR").await;
+    let zone = unique("drill_");
+    app.publish_zone(&admin, &zone, &["CLEAR"], false).await;
+    app.place(&admin, &mage.actor_id, &zone, 100.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &zone, 110.0, 100.0).await;
+    let before = app.resources(&mage.player, &mage.actor_id).await;
+    let target = json!({ "actorId": warrior.actor_id });
+    app.cast(&mage, target.clone(), "drill").await.assert_error_code("CAST_FAILED");
+    let after = app.resources(&mage.player, &mage.actor_id).await;
+    assert_eq!(mp(&after), mp(&before), "MP given back");
+    assert!(fireball_cooldown(&after).is_null(), "cooldown given back");
+    let warrior_now = app.resources(&warrior.player, &warrior.actor_id).await;
+    assert_eq!(
+        warrior_now["resources"]["hp"]["current"],
+        warrior_now["resources"]["hp"]["max"],
+        "no damage dealt"
+    );
+    // A replay answers the same failure and spends nothing either.
+    app.cast(&mage, target, "drill").await.assert_error_code("CAST_FAILED");
+    assert_eq!(mp(&app.resources(&mage.player, &mage.actor_id).await), mp(&before));
+    app.supergraph.stop().await.expect("stops");
+}
+
+const CREATE_TERRITORY: &str = "mutation($input: TerritoryInput!) { createTerritory(input: $input) { id name ownerGuild { id } structures { id hp } } }";
+const TERRITORY_CHANGED: &str = "subscription($z: ID) { territoryChanged(zoneId: $z) { territory { id name ownerGuild { id } } guild { id } previousGuild { id } } }";
+const GUILD_TERRITORIES: &str = "query($id: ID!) { guild(id: $id) { id territories { id name zoneId } } }";
+
+#[tokio::test]
+async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mage = app.new_character("Mage", "MAGE").await;
+    let defender = app.new_character("Keeper", "WARRIOR").await;
+    let attackers = app.create_guild(&mage, "OPEN").await;
+    let defenders = app.create_guild(&defender, "OPEN").await;
+    let zone = unique("march_");
+    app.publish_zone(&admin, &zone, &["CLEAR"], false).await;
+    let created = app
+        .client
+        .as_user(
+            &admin.access_token,
+            CREATE_TERRITORY,
+            json!({ "input": { "zoneId": zone, "name": "Ember Keep", "ownerGuildId": defenders,
+                "structures": [{ "name": "Gate", "maxHp": 20, "x": 120.0, "y": 100.0 }] } }),
+        )
+        .await;
+    assert!(created.errors().is_empty(), "{:?}", created.errors());
+    let territory = created.data()["createTerritory"].clone();
+    let territory_id = territory["id"].as_str().unwrap().to_string();
+    let structure_id = territory["structures"][0]["id"].as_str().unwrap().to_string();
+    app.place(&admin, &mage.actor_id, &zone, 100.0, 100.0).await;
+
+    let mut ws = app.ws(&mage.player).await;
+    ws.subscribe("t", TERRITORY_CHANGED, json!({ "z": zone })).await;
+    // The subscription is live once the router has opened it upstream.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let cast = app.cast(&mage, json!({ "structureId": structure_id }), "siege").await;
+    assert!(cast.errors().is_empty(), "{:?}", cast.errors());
+    let cast = cast.data()["castSkill"].clone();
+    assert_eq!(cast["structureDestroyed"], true);
+    assert_eq!(cast["territoryTransferred"], true);
+    assert_eq!(cast["targetHpAfter"], 0);
+
+    let message = ws
+        .next_message_within(std::time::Duration::from_secs(10))
+        .await
+        .expect("a territory change");
+    let change = &message["payload"]["data"]["territoryChanged"];
+    assert_eq!(change["territory"]["id"], territory_id.as_str());
+    assert_eq!(change["guild"]["id"], attackers.as_str());
+    assert_eq!(change["previousGuild"]["id"], defenders.as_str());
+    assert_eq!(change["territory"]["ownerGuild"]["id"], attackers.as_str());
+
+    // Guild hears of it through world's event.
+    let held = eventually("the guild's territories", || async {
+        let guild = app
+            .client
+            .as_user(&mage.player.access_token, GUILD_TERRITORIES, json!({ "id": attackers }))
+            .await;
+        let territories = guild.data()["guild"]["territories"].clone();
+        (territories.as_array().is_some_and(|list| !list.is_empty())).then_some(territories)
+    })
+    .await;
+    assert_eq!(held[0]["id"], territory_id.as_str());
+    assert_eq!(held[0]["name"], "Ember Keep");
+    let lost = app
+        .client
+        .as_user(&defender.player.access_token, GUILD_TERRITORIES, json!({ "id": defenders }))
+        .await;
+    assert_eq!(lost.data()["guild"]["territories"], json!([]));
+
+    // The replay deals no second hit; the structure stands rebuilt for the new holder.
+    let replay = app.cast(&mage, json!({ "structureId": structure_id }), "siege").await;
+    assert_eq!(replay.data()["castSkill"]["replayed"], true);
+    // Attacking your own guild's territory is refused, with MP given back.
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    let before = mp(&app.resources(&mage.player, &mage.actor_id).await);
+    app.cast(&mage, json!({ "structureId": structure_id }), "own-gate")
+        .await
+        .assert_error_code("FRIENDLY_TARGET");
+    assert!(mp(&app.resources(&mage.player, &mage.actor_id).await) >= before);
+    app.supergraph.stop().await.expect("stops");
+}
