@@ -321,3 +321,134 @@ async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild(
     assert!(mp(&app.resources(&mage.player, &mage.actor_id).await) >= before);
     app.supergraph.stop().await.expect("stops");
 }
+
+const MOVE: &str = "mutation($a: ID!, $x: Float!, $y: Float!) { moveActor(actorId: $a, x: $x, y: $y) { zoneId x y } }";
+const ENTER: &str = "mutation($a: ID!, $z: ID!) { enterZone(actorId: $a, zoneId: $z) { zoneId x y } }";
+const POSITION: &str = "query($id: ID!) { actor(id: $id) { position { zoneId x y } zone { id maxSpeed weather } } }";
+
+#[tokio::test]
+async fn moves_faster_than_the_zone_allows_are_refused_and_the_actor_stays() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let runner = app.new_character("Runner", "RANGER").await;
+    let other = app.new_character("Other", "RANGER").await;
+    let zone = unique("plain_");
+    app.publish_zone(&admin, &zone, &["CLEAR"], false).await;
+    let token = &runner.player.access_token;
+    let entered = app
+        .client
+        .as_user(token, ENTER, json!({ "a": runner.actor_id, "z": zone }))
+        .await;
+    assert_eq!(entered.data()["enterZone"], json!({ "zoneId": zone, "x": 500.0, "y": 500.0 }));
+
+    // 2 units after half a second: well under 10 units/s.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let walked = app
+        .client
+        .as_user(token, MOVE, json!({ "a": runner.actor_id, "x": 502.0, "y": 500.0 }))
+        .await;
+    assert!(walked.errors().is_empty(), "{:?}", walked.errors());
+    // 400 units at once: a speed hack.
+    app.client
+        .as_user(token, MOVE, json!({ "a": runner.actor_id, "x": 902.0, "y": 500.0 }))
+        .await
+        .assert_error_code("SPEED_LIMIT_EXCEEDED");
+    // Outside the zone.
+    app.client
+        .as_user(token, MOVE, json!({ "a": runner.actor_id, "x": 1500.0, "y": 500.0 }))
+        .await
+        .assert_error_code("OUT_OF_BOUNDS");
+    // Another player's actor.
+    app.client
+        .as_user(&other.player.access_token, MOVE, json!({ "a": runner.actor_id, "x": 503.0, "y": 500.0 }))
+        .await
+        .assert_error_code("FORBIDDEN");
+    let position = app
+        .client
+        .as_user(token, POSITION, json!({ "id": runner.actor_id }))
+        .await;
+    assert_eq!(position.data()["actor"]["position"], json!({ "zoneId": zone, "x": 502.0, "y": 500.0 }));
+    assert_eq!(position.data()["actor"]["zone"]["maxSpeed"], 10.0);
+    assert_eq!(position.data()["actor"]["zone"]["weather"], "CLEAR");
+    app.supergraph.stop().await.expect("stops");
+}
+
+const SKILL_FIELDS: &str = "id name description class unlockLevel element scaling mpCost cooldownMs range baseDamage powerRatio reagentItemId";
+const GRANT: &str = "mutation($a: ID!, $i: String!, $q: Int!, $k: String!) { grantItem(actorId: $a, itemId: $i, quantity: $q, idempotencyKey: $k) { replayed } }";
+const BAG: &str = "query($id: ID!) { actor(id: $id) { inventory { items { definitionId quantity } } } }";
+
+#[tokio::test]
+async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // Admins make Fireball consume a fire crystal.
+    let current = app
+        .client
+        .anonymous(&format!("{{ skillDefinition(id: \"fireball\") {{ {SKILL_FIELDS} }} }}"), json!({}))
+        .await;
+    let mut input = current.data()["skillDefinition"].clone();
+    input["reagentItemId"] = json!("fire_crystal");
+    let saved = app
+        .client
+        .as_user(
+            &admin.access_token,
+            "mutation($input: SkillDefinitionInput!) { saveSkillDraft(input: $input) { id } }",
+            json!({ "input": input }),
+        )
+        .await;
+    assert!(saved.errors().is_empty(), "{:?}", saved.errors());
+    app.client
+        .as_user(&admin.access_token, "mutation { publishContent(kind: SKILL, id: \"fireball\") { version } }", json!({}))
+        .await;
+    eventually("chaos to require the reagent", || async {
+        let skills = app.client.anonymous("{ skills(class: MAGE) { id reagentItemId } }", json!({})).await;
+        skills.data()["skills"]
+            .as_array()
+            .expect("skills")
+            .iter()
+            .any(|skill| skill["id"] == "fireball" && skill["reagentItemId"] == "fire_crystal")
+            .then_some(())
+    })
+    .await;
+
+    let mage = app.new_character("Mage", "MAGE").await;
+    let warrior = app.new_character("Warrior", "WARRIOR").await;
+    let zone = unique("forge_");
+    app.publish_zone(&admin, &zone, &["CLEAR"], false).await;
+    app.place(&admin, &mage.actor_id, &zone, 100.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &zone, 110.0, 100.0).await;
+    let target = json!({ "actorId": warrior.actor_id });
+
+    // No crystal: MP was spent, inventory refused, everything is given back.
+    let before = app.resources(&mage.player, &mage.actor_id).await;
+    app.cast(&mage, target.clone(), "no-crystal").await.assert_error_code("MISSING_REAGENT");
+    let after = app.resources(&mage.player, &mage.actor_id).await;
+    assert_eq!(mp(&after), mp(&before));
+    assert!(fireball_cooldown(&after).is_null());
+
+    // With one crystal: the cast lands and the crystal is gone.
+    let granted = app
+        .client
+        .as_user(&admin.access_token, GRANT, json!({ "a": mage.actor_id, "i": "fire_crystal", "q": 1, "k": "crystal" }))
+        .await;
+    assert!(granted.errors().is_empty(), "{:?}", granted.errors());
+    let cast = app.cast(&mage, target.clone(), "with-crystal").await;
+    assert!(cast.errors().is_empty(), "{:?}", cast.errors());
+    assert_eq!(cast.data()["castSkill"]["mpSpent"], 25);
+    let bag = app
+        .client
+        .as_user(&mage.player.access_token, BAG, json!({ "id": mage.actor_id }))
+        .await;
+    let crystals: i64 = bag.data()["actor"]["inventory"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|item| item["definitionId"] == "fire_crystal")
+        .map(|item| item["quantity"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(crystals, 0);
+    // Its replay consumes nothing more and deals no second hit.
+    let replay = app.cast(&mage, target, "with-crystal").await;
+    assert_eq!(replay.data()["castSkill"]["replayed"], true);
+    app.supergraph.stop().await.expect("stops");
+}

@@ -473,6 +473,11 @@ async fn finish(
     done.target_hp_after = Set(Some(target_hp_after));
     done.outcome = Set(outcome);
     let done = done.update(txn).await?;
+    // Anti-cheat compares casts with the cooldown that applied.
+    let cooldown_ms = skill_definition::Entity::find_by_id(done.skill_id.clone())
+        .one(txn)
+        .await?
+        .map_or(0, |skill| skill.cooldown_ms);
     let event = EventEnvelope::new(
         "chaos.skill_cast",
         done.actor_id,
@@ -485,6 +490,7 @@ async fn finish(
             "damage": done.damage,
             "critical": done.critical,
             "mpCost": done.mp_cost,
+            "cooldownMs": cooldown_ms,
             "castAtMs": done.cast_at_ms,
             "zoneId": done.zone_id,
             "weather": done.weather,

@@ -1,7 +1,8 @@
 //! Reactions to other services' events:
 //! - `content.published` (content): item definitions and recipes refresh the
 //!   catalogue projection (newer versions win).
-//! - `payment.grant_items` (payment): purchased items are delivered once per grant id.
+//! - `payment.grant_items` (payment) and `live_event.reward_granted` (events): granted
+//!   items are delivered once per grant id.
 //! - `actor.deleted` (chaos): the actor's bag goes with it and its open trades close.
 
 use std::sync::Arc;
@@ -68,10 +69,16 @@ impl EventHandler for ContentEvents {
     }
 }
 
-/// Handles `payment.events`.
-pub struct PaymentEvents {
+/// Handles item grants other services ask for: `payment.grant_items` (purchases, on
+/// `payment.events`) and `live_event.reward_granted` (live event rewards, on
+/// `live_events.events`); both carry `grantId`, `actorId` and `items`.
+pub struct GrantEvents {
     /// The service (its rules and outbox signal).
     pub inventory: Arc<Inventory>,
+    /// The event type that asks for a grant.
+    pub event_type: &'static str,
+    /// Which grants these are; grant ids are unique per source.
+    pub source: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -89,7 +96,7 @@ struct GrantedItem {
     quantity: i32,
 }
 
-impl EventHandler for PaymentEvents {
+impl EventHandler for GrantEvents {
     type Committed = bool;
 
     fn apply<'a>(
@@ -98,13 +105,13 @@ impl EventHandler for PaymentEvents {
         txn: DatabaseTransaction,
     ) -> BoxFuture<'a, Result<(DatabaseTransaction, bool), DbErr>> {
         Box::pin(async move {
-            if event.event_type != "payment.grant_items" {
+            if event.event_type != self.event_type {
                 return Ok((txn, false));
             }
             let grant = match serde_json::from_value::<GrantItems>(event.payload.clone()) {
                 Ok(grant) => grant,
                 Err(err) => {
-                    tracing::error!(event_id = %event.id, cause = %err, "unreadable payment.grant_items skipped");
+                    tracing::error!(event_id = %event.id, event_type = self.event_type, cause = %err, "unreadable item grant skipped");
                     return Ok((txn, false));
                 }
             };
@@ -113,8 +120,9 @@ impl EventHandler for PaymentEvents {
             // paid-for item is never dropped.
             let delivered = self
                 .inventory
-                .deliver_purchase(
+                .deliver_grant(
                     &txn,
+                    self.source,
                     &grant.grant_id,
                     grant.actor_id,
                     user_id,
@@ -130,7 +138,7 @@ impl EventHandler for PaymentEvents {
                 .await
                 .map_err(|err| DbErr::Custom(format!("{}: {err}", err.code())))?;
             if delivered.is_some() {
-                tracing::info!(grant_id = %grant.grant_id, actor_id = %grant.actor_id, "purchase delivered");
+                tracing::info!(source = self.source, grant_id = %grant.grant_id, actor_id = %grant.actor_id, "granted items delivered");
             }
             Ok((txn, delivered.is_some()))
         })

@@ -83,12 +83,25 @@ pub async fn app(
         Arc::new(consumer::ActorEvents),
     );
     let payments = events::consumer::start(
-        bus,
+        bus.clone(),
         db.clone(),
         events::topics::PAYMENT,
         CONSUMER_GROUP,
-        Arc::new(consumer::PaymentEvents {
+        Arc::new(consumer::GrantEvents {
             inventory: inventory.clone(),
+            event_type: "payment.grant_items",
+            source: "payment",
+        }),
+    );
+    let rewards = events::consumer::start(
+        bus,
+        db.clone(),
+        events::topics::LIVE_EVENTS,
+        CONSUMER_GROUP,
+        Arc::new(consumer::GrantEvents {
+            inventory: inventory.clone(),
+            event_type: "live_event.reward_granted",
+            source: "live_event",
         }),
     );
     let schema = graphql::schema(Some(inventory.clone()));
@@ -102,7 +115,7 @@ pub async fn app(
             ready: Arc::new(db),
             internal_token,
         }),
-        background: vec![relay, content, payments, actors],
+        background: vec![relay, content, payments, rewards, actors],
     })
 }
 

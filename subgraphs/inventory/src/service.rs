@@ -710,17 +710,19 @@ impl Inventory {
         Ok(outcome)
     }
 
-    /// Delivers the items of a purchase (`payment.grant_items`), once per grant id,
-    /// whatever the bag holds: a paid-for item is never refused.
-    pub async fn deliver_purchase(
+    /// Delivers granted items (a purchase's `payment.grant_items`, a live event's
+    /// `live_event.reward_granted`), once per `source` and grant id, whatever the bag
+    /// holds: a paid-for or earned item is never refused.
+    pub async fn deliver_grant(
         &self,
         txn: &DatabaseTransaction,
+        source: &str,
         grant_id: &str,
         actor_id: Uuid,
         user_id: Uuid,
         items: Vec<Component>,
     ) -> Result<Option<GrantOutcome>, InventoryError> {
-        let key = format!("payment:{grant_id}");
+        let key = format!("{source}:{grant_id}");
         let fingerprint = format!("{actor_id}");
         if recorded::<GrantOutcome>(txn, &key, &fingerprint)
             .await?

@@ -34,17 +34,21 @@ pub const INVENTORY: &str = "inventory.events";
 pub const PAYMENT: &str = "payment.events";
 
 /// Skill casts (`chaos.skill_cast`, payload: `castId`, `actorId`, `skillId`, `targetKind`
-/// (`ACTOR`, `STRUCTURE`), `targetId`, `damage`, `mpCost`, `cooldownMs`, `castAtMs`,
-/// `zoneId`, `weather`) and refused casts (`chaos.cast_rejected`, payload: `actorId`,
-/// `skillId`, `code`, `atMs`), published by chaos, keyed by actor id. The envelope's
+/// (`ACTOR`, `STRUCTURE`), `targetId`, `damage`, `critical`, `mpCost`, `cooldownMs`, `castAtMs`,
+/// `zoneId`, `weather`, `outcome`), refused casts (`chaos.cast_rejected`, payload:
+/// `actorId`, `skillId`, `code`, `atMs`) and compensated ones (`chaos.cast_compensated`,
+/// payload: `castId`, `actorId`, `skillId`, `code`, `mpRefunded`), published by chaos,
+/// keyed by actor id. The envelope's
 /// `user_id` is the caster's player.
 pub const COMBAT: &str = "chaos.combat";
 
-/// Positions and territories (`world.actor_moved`, `world.movement_rejected`, payload:
-/// `actorId`, `zoneId`, `from` {`x`,`y`}, `to` {`x`,`y`}, `atMs`, `elapsedMs`, `speed`,
-/// `maxSpeed`; `world.structure_damaged`, `world.territory_changed`, payload:
-/// `territoryId`, `zoneId`, `previousGuildId`, `guildId`, `castId`), published by world,
-/// keyed by actor id (movements) or territory id (territories).
+/// Refused movements and territories (`world.movement_rejected`, payload: `actorId`,
+/// `zoneId`, `from` {`x`,`y`}, `to` {`x`,`y`}, `atMs`, `elapsedMs`, `speed`, `maxSpeed`;
+/// `world.structure_damaged`, payload: `castId`, `structureId`, `territoryId`,
+/// `actorId`, `amount`, `hpAfter`, `destroyed`; `world.territory_changed`, payload:
+/// `territoryId`, `zoneId`, `name`, `previousGuildId`, `guildId`, `castId`), published
+/// by world, keyed by actor id (movements) or territory id (territories). Accepted
+/// moves are not published (too many; world refuses the fast ones itself).
 pub const WORLD: &str = "world.events";
 
 /// Matchmaking (`matchmaking.match_formed`, payload: `matchId`, `mode`, `region`,
