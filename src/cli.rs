@@ -26,6 +26,7 @@ use subgraph_kit::telemetry::{self, LogFormat};
 use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
 use world_subgraph::WorldSettings;
+use anticheat_subgraph::AnticheatSettings;
 
 use crate::supergraph::{self, Listeners, SupergraphConfig};
 
@@ -116,6 +117,12 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// The anticheat subgraph alone (`CHAOS_ANTICHEAT__…` variables override the file).
+    Anticheat {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Writes every subgraph's federated SDL to a folder.
     ExportSchema {
         /// Target folder.
@@ -188,6 +195,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings: WorldSettings = subgraph_kit::settings::load("world", config.as_deref())?;
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             world_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Anticheat { config } => {
+            let settings: AnticheatSettings = subgraph_kit::settings::load("anticheat", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            anticheat_subgraph::run(listener, settings, shutdown_signal()).await
         }
         Command::ExportSchema { out } => {
             for name in crate::schema_export::write_subgraph_sdls(&out)? {
@@ -303,6 +315,14 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         live: Default::default(),
         events: Default::default(),
     };
+    let anticheat = AnticheatSettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("anticheat"),
+        auth: auth.clone(),
+        peers: peers.clone(),
+        events: Default::default(),
+        rules: Default::default(),
+    };
     let notifications = NotificationsSettings {
         server: placeholder_listen,
         database: sqlite("notifications"),
@@ -320,6 +340,7 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         content,
         payment,
         world,
+        anticheat,
         signing_keys: Arc::new(SigningKeys::load_or_generate(Some(&key_path))?),
         bus: Arc::new(subgraph_kit::events::InProcessBus::default()),
         router_config: PathBuf::from("router/router.config.yaml"),
@@ -439,6 +460,10 @@ mod tests {
                 .expect("world.yaml parses");
         assert!(world.peers.guild_url.is_some());
         assert!(chaos.peers.world_url.is_some() && chaos.peers.inventory_url.is_some());
+        let anticheat: AnticheatSettings =
+            subgraph_kit::settings::load("anticheat", Some(Path::new("deploy/config/anticheat.yaml")))
+                .expect("anticheat.yaml parses");
+        assert!(anticheat.auth.jwks_url.ends_with("/.well-known/jwks.json"));
     }
 
     #[test]

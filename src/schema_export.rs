@@ -23,6 +23,7 @@ pub fn subgraph_sdls() -> Vec<(&'static str, String)> {
         ("content", federated_sdl(&content_subgraph::schema(None))),
         ("payment", federated_sdl(&payment_subgraph::schema(None))),
         ("world", federated_sdl(&world_subgraph::schema(None))),
+        ("anticheat", federated_sdl(&anticheat_subgraph::schema(None))),
     ]
 }
 

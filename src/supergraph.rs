@@ -16,18 +16,20 @@ use notifications_subgraph::NotificationsSettings;
 use payment_subgraph::PaymentSettings;
 use subgraph_kit::auth::JwtVerifier;
 use subgraph_kit::events::EventBus;
+use subgraph_kit::sanctions::SanctionBoard;
 use subgraph_kit::server::ServiceApp;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use users_subgraph::{SigningKeys, UsersSettings};
 use world_subgraph::WorldSettings;
+use anticheat_subgraph::AnticheatSettings;
 
 /// How long the router may take to load the supergraph at start.
 const ROUTER_READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The subgraphs, in port order: the router takes the base port, subgraph `i` the base
 /// port + `i + 1`.
-pub const SUBGRAPHS: [&str; 9] = [
+pub const SUBGRAPHS: [&str; 10] = [
     "users",
     "chaos",
     "chat",
@@ -37,6 +39,7 @@ pub const SUBGRAPHS: [&str; 9] = [
     "content",
     "payment",
     "world",
+    "anticheat",
 ];
 
 /// What to start. Each service's `server.listen` is ignored (listeners are injected),
@@ -60,6 +63,8 @@ pub struct SupergraphConfig {
     pub payment: PaymentSettings,
     /// World subgraph settings.
     pub world: WorldSettings,
+    /// Anticheat subgraph settings.
+    pub anticheat: AnticheatSettings,
     /// The users signing key.
     pub signing_keys: Arc<SigningKeys>,
     /// The domain event bus shared by the services.
@@ -178,21 +183,31 @@ pub async fn start(
     world.auth.jwks_url = jwks_url.clone();
     world.peers.chaos_url = chaos_url.clone();
     world.peers.guild_url = Some(url("guild"));
-    world.peers.internal_token = internal_token;
+    world.peers.internal_token = internal_token.clone();
+    let mut anticheat = config.anticheat;
+    anticheat.auth.jwks_url = jwks_url.clone();
+    anticheat.peers.chaos_url = chaos_url.clone();
+    anticheat.peers.users_url = Some(url("users"));
+    anticheat.peers.internal_token = internal_token.clone();
+    let mut users = config.users;
+    users.peers.internal_token = internal_token;
     let mut content = config.content;
     content.auth.jwks_url = jwks_url.clone();
     let mut payment = config.payment;
     payment.auth.jwks_url = jwks_url.clone();
     payment.peers.chaos_url = chaos_url;
-    // One verifier (one JWKS cache) for every service in this process.
-    let verifier = JwtVerifier::remote(&chaos.auth);
+    // One verifier (one JWKS cache) and one sanction board (bans refuse every token of
+    // the player at once) for every service in this process.
+    let board = SanctionBoard::from_settings(&chaos.auth.sanctions).await?;
+    let verifier = JwtVerifier::remote(&chaos.auth).with_sanctions(board.clone());
     let bus = config.bus;
 
     let apps: Vec<(&'static str, ServiceApp)> = vec![
         (
             "users",
             ServiceApp {
-                router: users_subgraph::app(config.users, config.signing_keys).await?,
+                router: users_subgraph::app_with_sanctions(users, config.signing_keys, board)
+                    .await?,
                 background: Vec::new(),
             },
         ),
@@ -224,7 +239,14 @@ pub async fn start(
             "payment",
             payment_subgraph::app(payment, verifier.clone(), bus.clone()).await?,
         ),
-        ("world", world_subgraph::app(world, verifier, bus).await?),
+        (
+            "world",
+            world_subgraph::app(world, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "anticheat",
+            anticheat_subgraph::app(anticheat, verifier, bus).await?,
+        ),
     ];
 
     let (shutdown, stopped) = watch::channel(false);

@@ -27,6 +27,7 @@ use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
 use uuid::Uuid;
 use world_subgraph::WorldSettings;
+use anticheat_subgraph::AnticheatSettings;
 
 /// Password of the bootstrap admin in tests.
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
@@ -200,10 +201,18 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         server: listen.clone(),
         database: TestDatabase::create("world").await.settings,
         auth: auth.clone(),
-        peers,
+        peers: peers.clone(),
         rules: Default::default(),
         live: live.clone(),
         events: Default::default(),
+    };
+    let anticheat = AnticheatSettings {
+        server: listen.clone(),
+        database: TestDatabase::create("anticheat").await.settings,
+        auth: auth.clone(),
+        peers,
+        events: Default::default(),
+        rules: Default::default(),
     };
     let notifications = NotificationsSettings {
         server: listen,
@@ -228,6 +237,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         content,
         payment,
         world,
+        anticheat,
         signing_keys: keys.clone(),
         bus: bus.clone(),
         router_config: repo_path("router/router.config.yaml"),

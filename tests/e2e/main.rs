@@ -2,6 +2,7 @@
 //! the router like a client. Set `CHAOS_TEST_POSTGRES_URL` to run them on PostgreSQL.
 
 mod actors;
+mod anticheat;
 mod auth;
 mod chat;
 mod combat;

@@ -36,6 +36,9 @@ pub enum KitError {
     /// No valid access token.
     #[error("authentication required")]
     Unauthenticated,
+    /// The account is banned (its tokens are refused until the ban ends).
+    #[error("the account is banned")]
+    AccountBanned,
     /// Authenticated, but not allowed to do this.
     #[error("not allowed: {0}")]
     Forbidden(&'static str),
@@ -60,6 +63,7 @@ impl ErrorCode for KitError {
     fn code(&self) -> &'static str {
         match self {
             KitError::Unauthenticated => "UNAUTHENTICATED",
+            KitError::AccountBanned => crate::sanctions::ACCOUNT_BANNED,
             KitError::Forbidden(_) => "FORBIDDEN",
             KitError::BadUserInput(_) => "BAD_USER_INPUT",
             KitError::NotFound(_) => "NOT_FOUND",

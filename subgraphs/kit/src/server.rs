@@ -256,6 +256,7 @@ async fn authenticate_init_payload(
 async fn verify(verifier: &JwtVerifier, token: &str) -> Result<Authentication, KitError> {
     match verifier.verify(token).await {
         Ok(viewer) => Ok(Authentication::Verified(viewer)),
+        Err(crate::auth::TokenError::Banned) => Err(KitError::AccountBanned),
         Err(err) => {
             tracing::debug!(cause = %err, "access token refused");
             Err(KitError::Unauthenticated)

@@ -99,7 +99,7 @@ pub async fn run(
     settings: WorldSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let verifier = JwtVerifier::remote(&settings.auth);
+    let verifier = JwtVerifier::from_settings(&settings.auth).await?;
     let bus = events::bus_from_config(&settings.events)?;
     app(settings, verifier, bus)
         .await?

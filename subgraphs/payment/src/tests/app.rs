@@ -49,6 +49,7 @@ async fn the_app_serves_the_catalogue_and_is_ready() {
             issuer: "chaos-users".into(),
             audience: "chaos".into(),
             jwks_url: "http://127.0.0.1:9/jwks".into(),
+            sanctions: Default::default(),
         }),
         Arc::new(InProcessBus::default()),
     )
@@ -103,6 +104,7 @@ async fn an_unreadable_store_key_stops_the_start() {
             issuer: "chaos-users".into(),
             audience: "chaos".into(),
             jwks_url: "http://127.0.0.1:9/jwks".into(),
+            sanctions: Default::default(),
         }),
         Arc::new(InProcessBus::default()),
     )
