@@ -27,6 +27,9 @@ use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
 use world_subgraph::WorldSettings;
 use anticheat_subgraph::AnticheatSettings;
+use matchmaking_subgraph::MatchmakingSettings;
+use events_subgraph::EventsSettings;
+use analytics_subgraph::AnalyticsSettings;
 
 use crate::supergraph::{self, Listeners, SupergraphConfig};
 
@@ -123,6 +126,24 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// The matchmaking subgraph alone (`CHAOS_MATCHMAKING__…` variables override the file).
+    Matchmaking {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The events subgraph alone (`CHAOS_EVENTS__…` variables override the file).
+    Events {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The analytics subgraph alone (`CHAOS_ANALYTICS__…` variables override the file).
+    Analytics {
+        /// Settings file (YAML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Writes every subgraph's federated SDL to a folder.
     ExportSchema {
         /// Target folder.
@@ -200,6 +221,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings: AnticheatSettings = subgraph_kit::settings::load("anticheat", config.as_deref())?;
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             anticheat_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Matchmaking { config } => {
+            let settings: MatchmakingSettings = subgraph_kit::settings::load("matchmaking", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            matchmaking_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Events { config } => {
+            let settings: EventsSettings = subgraph_kit::settings::load("events", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            events_subgraph::run(listener, settings, shutdown_signal()).await
+        }
+        Command::Analytics { config } => {
+            let settings: AnalyticsSettings = subgraph_kit::settings::load("analytics", config.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+            analytics_subgraph::run(listener, settings, shutdown_signal()).await
         }
         Command::ExportSchema { out } => {
             for name in crate::schema_export::write_subgraph_sdls(&out)? {
@@ -323,6 +359,33 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         events: Default::default(),
         rules: Default::default(),
     };
+    let matchmaking = MatchmakingSettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("matchmaking"),
+        auth: auth.clone(),
+        peers: peers.clone(),
+        live: Default::default(),
+        events: Default::default(),
+        rules: Default::default(),
+    };
+    let events = EventsSettings {
+        server: placeholder_listen.clone(),
+        database: sqlite("events"),
+        auth: auth.clone(),
+        peers: peers.clone(),
+        live: Default::default(),
+        events: Default::default(),
+    };
+    let analytics = AnalyticsSettings {
+        server: placeholder_listen.clone(),
+        auth: auth.clone(),
+        documents: DocumentSettings {
+            url: Secret::new(format!("sqlite://{}/analytics.db", data_dir.display())),
+            database: None,
+            max_connections: 5,
+        },
+        events: Default::default(),
+    };
     let notifications = NotificationsSettings {
         server: placeholder_listen,
         database: sqlite("notifications"),
@@ -341,6 +404,9 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         payment,
         world,
         anticheat,
+        matchmaking,
+        events,
+        analytics,
         signing_keys: Arc::new(SigningKeys::load_or_generate(Some(&key_path))?),
         bus: Arc::new(subgraph_kit::events::InProcessBus::default()),
         router_config: PathBuf::from("router/router.config.yaml"),
@@ -464,6 +530,18 @@ mod tests {
             subgraph_kit::settings::load("anticheat", Some(Path::new("deploy/config/anticheat.yaml")))
                 .expect("anticheat.yaml parses");
         assert!(anticheat.auth.jwks_url.ends_with("/.well-known/jwks.json"));
+        let matchmaking: MatchmakingSettings =
+            subgraph_kit::settings::load("matchmaking", Some(Path::new("deploy/config/matchmaking.yaml")))
+                .expect("matchmaking.yaml parses");
+        assert!(matchmaking.auth.jwks_url.ends_with("/.well-known/jwks.json"));
+        let events: EventsSettings =
+            subgraph_kit::settings::load("events", Some(Path::new("deploy/config/events.yaml")))
+                .expect("events.yaml parses");
+        assert!(events.auth.jwks_url.ends_with("/.well-known/jwks.json"));
+        let analytics: AnalyticsSettings =
+            subgraph_kit::settings::load("analytics", Some(Path::new("deploy/config/analytics.yaml")))
+                .expect("analytics.yaml parses");
+        assert!(analytics.auth.jwks_url.ends_with("/.well-known/jwks.json"));
     }
 
     #[test]

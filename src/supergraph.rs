@@ -23,13 +23,16 @@ use tokio::task::JoinHandle;
 use users_subgraph::{SigningKeys, UsersSettings};
 use world_subgraph::WorldSettings;
 use anticheat_subgraph::AnticheatSettings;
+use matchmaking_subgraph::MatchmakingSettings;
+use events_subgraph::EventsSettings;
+use analytics_subgraph::AnalyticsSettings;
 
 /// How long the router may take to load the supergraph at start.
 const ROUTER_READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The subgraphs, in port order: the router takes the base port, subgraph `i` the base
 /// port + `i + 1`.
-pub const SUBGRAPHS: [&str; 10] = [
+pub const SUBGRAPHS: [&str; 13] = [
     "users",
     "chaos",
     "chat",
@@ -40,6 +43,9 @@ pub const SUBGRAPHS: [&str; 10] = [
     "payment",
     "world",
     "anticheat",
+    "matchmaking",
+    "events",
+    "analytics",
 ];
 
 /// What to start. Each service's `server.listen` is ignored (listeners are injected),
@@ -65,6 +71,12 @@ pub struct SupergraphConfig {
     pub world: WorldSettings,
     /// Anticheat subgraph settings.
     pub anticheat: AnticheatSettings,
+    /// Matchmaking subgraph settings.
+    pub matchmaking: MatchmakingSettings,
+    /// Events subgraph settings.
+    pub events: EventsSettings,
+    /// Analytics subgraph settings.
+    pub analytics: AnalyticsSettings,
     /// The users signing key.
     pub signing_keys: Arc<SigningKeys>,
     /// The domain event bus shared by the services.
@@ -189,6 +201,14 @@ pub async fn start(
     anticheat.peers.chaos_url = chaos_url.clone();
     anticheat.peers.users_url = Some(url("users"));
     anticheat.peers.internal_token = internal_token.clone();
+    let mut matchmaking = config.matchmaking;
+    matchmaking.auth.jwks_url = jwks_url.clone();
+    matchmaking.peers.chaos_url = chaos_url.clone();
+    let mut live_events = config.events;
+    live_events.auth.jwks_url = jwks_url.clone();
+    live_events.peers.chaos_url = chaos_url.clone();
+    let mut analytics = config.analytics;
+    analytics.auth.jwks_url = jwks_url.clone();
     let mut users = config.users;
     users.peers.internal_token = internal_token;
     let mut content = config.content;
@@ -245,7 +265,19 @@ pub async fn start(
         ),
         (
             "anticheat",
-            anticheat_subgraph::app(anticheat, verifier, bus).await?,
+            anticheat_subgraph::app(anticheat, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "matchmaking",
+            matchmaking_subgraph::app(matchmaking, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "events",
+            events_subgraph::app(live_events, verifier.clone(), bus.clone()).await?,
+        ),
+        (
+            "analytics",
+            analytics_subgraph::app(analytics, verifier, bus).await?,
         ),
     ];
 

@@ -28,6 +28,10 @@ use users_subgraph::{SigningKeys, UsersSettings};
 use uuid::Uuid;
 use world_subgraph::WorldSettings;
 use anticheat_subgraph::AnticheatSettings;
+use matchmaking_subgraph::settings::MatchmakingRules;
+use matchmaking_subgraph::MatchmakingSettings;
+use events_subgraph::EventsSettings;
+use analytics_subgraph::AnalyticsSettings;
 
 /// Password of the bootstrap admin in tests.
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
@@ -162,27 +166,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         live: live.clone(),
         events: Default::default(),
     };
-    // Content's documents on the MongoDB-protocol server when the test command runs
-    // one (each app its own database), else in an embedded SQLite store.
-    let documents = match std::env::var("CHAOS_TEST_MONGODB_URL") {
-        Ok(url) if !url.is_empty() => DocumentSettings {
-            url: Secret::new(url),
-            database: Some(unique("chaos_test_content_")),
-            max_connections: 5,
-        },
-        _ => DocumentSettings {
-            url: Secret::new(format!(
-                "sqlite://{}/chaos-tests/{}.db",
-                std::env::temp_dir().display(),
-                unique("content-")
-            )),
-            database: None,
-            max_connections: 5,
-        },
-    };
     let content = ContentSettings {
         server: listen.clone(),
-        documents,
+        documents: document_settings("content"),
         auth: auth.clone(),
         events: Default::default(),
     };
@@ -204,6 +190,33 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         peers: peers.clone(),
         rules: Default::default(),
         live: live.clone(),
+        events: Default::default(),
+    };
+    let matchmaking = MatchmakingSettings {
+        server: listen.clone(),
+        database: TestDatabase::create("matchmaking").await.settings,
+        auth: auth.clone(),
+        peers: peers.clone(),
+        live: live.clone(),
+        events: Default::default(),
+        rules: MatchmakingRules {
+            tick_ms: 100,
+            widen_per_second: MATCHMAKING_WIDEN_PER_SECOND,
+            ..MatchmakingRules::default()
+        },
+    };
+    let events = EventsSettings {
+        server: listen.clone(),
+        database: TestDatabase::create("events").await.settings,
+        auth: auth.clone(),
+        peers: peers.clone(),
+        live: live.clone(),
+        events: Default::default(),
+    };
+    let analytics = AnalyticsSettings {
+        server: listen.clone(),
+        auth: auth.clone(),
+        documents: document_settings("analytics"),
         events: Default::default(),
     };
     let anticheat = AnticheatSettings {
@@ -238,6 +251,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         payment,
         world,
         anticheat,
+        matchmaking,
+        events,
+        analytics,
         signing_keys: keys.clone(),
         bus: bus.clone(),
         router_config: repo_path("router/router.config.yaml"),
@@ -256,6 +272,30 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         bus,
     }
 }
+
+/// A document store for `service`: on the MongoDB-protocol server when the test
+/// command runs one (each app its own database), else an embedded SQLite store.
+fn document_settings(service: &str) -> DocumentSettings {
+    match std::env::var("CHAOS_TEST_MONGODB_URL") {
+        Ok(url) if !url.is_empty() => DocumentSettings {
+            url: Secret::new(url),
+            database: Some(unique(&format!("chaos_test_{service}_"))),
+            max_connections: 5,
+        },
+        _ => DocumentSettings {
+            url: Secret::new(format!(
+                "sqlite://{}/chaos-tests/{}.db",
+                std::env::temp_dir().display(),
+                unique(&format!("{service}-"))
+            )),
+            database: None,
+            max_connections: 5,
+        },
+    }
+}
+
+/// How fast a matchmaking ticket's rating window widens in tests (points per second).
+pub const MATCHMAKING_WIDEN_PER_SECOND: f64 = 200.0;
 
 /// A name no other test uses.
 pub fn unique(prefix: &str) -> String {
