@@ -11,12 +11,16 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use analytics_subgraph::AnalyticsSettings;
+use anticheat_subgraph::AnticheatSettings;
 use chaos_subgraph::ChaosSettings;
 use chat_subgraph::ChatSettings;
 use clap::{Parser, Subcommand};
 use content_subgraph::ContentSettings;
+use events_subgraph::EventsSettings;
 use guild_subgraph::GuildSettings;
 use inventory_subgraph::InventorySettings;
+use matchmaking_subgraph::MatchmakingSettings;
 use notifications_subgraph::NotificationsSettings;
 use payment_subgraph::PaymentSettings;
 use subgraph_kit::documents::DocumentSettings;
@@ -26,10 +30,6 @@ use subgraph_kit::telemetry::{self, LogFormat};
 use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
 use world_subgraph::WorldSettings;
-use anticheat_subgraph::AnticheatSettings;
-use matchmaking_subgraph::MatchmakingSettings;
-use events_subgraph::EventsSettings;
-use analytics_subgraph::AnalyticsSettings;
 
 use crate::supergraph::{self, Listeners, SupergraphConfig};
 
@@ -218,22 +218,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             world_subgraph::run(listener, settings, shutdown_signal()).await
         }
         Command::Anticheat { config } => {
-            let settings: AnticheatSettings = subgraph_kit::settings::load("anticheat", config.as_deref())?;
+            let settings: AnticheatSettings =
+                subgraph_kit::settings::load("anticheat", config.as_deref())?;
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             anticheat_subgraph::run(listener, settings, shutdown_signal()).await
         }
         Command::Matchmaking { config } => {
-            let settings: MatchmakingSettings = subgraph_kit::settings::load("matchmaking", config.as_deref())?;
+            let settings: MatchmakingSettings =
+                subgraph_kit::settings::load("matchmaking", config.as_deref())?;
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             matchmaking_subgraph::run(listener, settings, shutdown_signal()).await
         }
         Command::Events { config } => {
-            let settings: EventsSettings = subgraph_kit::settings::load("events", config.as_deref())?;
+            let settings: EventsSettings =
+                subgraph_kit::settings::load("events", config.as_deref())?;
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             events_subgraph::run(listener, settings, shutdown_signal()).await
         }
         Command::Analytics { config } => {
-            let settings: AnalyticsSettings = subgraph_kit::settings::load("analytics", config.as_deref())?;
+            let settings: AnalyticsSettings =
+                subgraph_kit::settings::load("analytics", config.as_deref())?;
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
             analytics_subgraph::run(listener, settings, shutdown_signal()).await
         }
@@ -526,21 +530,30 @@ mod tests {
                 .expect("world.yaml parses");
         assert!(world.peers.guild_url.is_some());
         assert!(chaos.peers.world_url.is_some() && chaos.peers.inventory_url.is_some());
-        let anticheat: AnticheatSettings =
-            subgraph_kit::settings::load("anticheat", Some(Path::new("deploy/config/anticheat.yaml")))
-                .expect("anticheat.yaml parses");
+        let anticheat: AnticheatSettings = subgraph_kit::settings::load(
+            "anticheat",
+            Some(Path::new("deploy/config/anticheat.yaml")),
+        )
+        .expect("anticheat.yaml parses");
         assert!(anticheat.auth.jwks_url.ends_with("/.well-known/jwks.json"));
-        let matchmaking: MatchmakingSettings =
-            subgraph_kit::settings::load("matchmaking", Some(Path::new("deploy/config/matchmaking.yaml")))
-                .expect("matchmaking.yaml parses");
-        assert!(matchmaking.auth.jwks_url.ends_with("/.well-known/jwks.json"));
+        let matchmaking: MatchmakingSettings = subgraph_kit::settings::load(
+            "matchmaking",
+            Some(Path::new("deploy/config/matchmaking.yaml")),
+        )
+        .expect("matchmaking.yaml parses");
+        assert!(matchmaking
+            .auth
+            .jwks_url
+            .ends_with("/.well-known/jwks.json"));
         let events: EventsSettings =
             subgraph_kit::settings::load("events", Some(Path::new("deploy/config/events.yaml")))
                 .expect("events.yaml parses");
         assert!(events.auth.jwks_url.ends_with("/.well-known/jwks.json"));
-        let analytics: AnalyticsSettings =
-            subgraph_kit::settings::load("analytics", Some(Path::new("deploy/config/analytics.yaml")))
-                .expect("analytics.yaml parses");
+        let analytics: AnalyticsSettings = subgraph_kit::settings::load(
+            "analytics",
+            Some(Path::new("deploy/config/analytics.yaml")),
+        )
+        .expect("analytics.yaml parses");
         assert!(analytics.auth.jwks_url.ends_with("/.well-known/jwks.json"));
     }
 

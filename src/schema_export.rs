@@ -23,10 +23,19 @@ pub fn subgraph_sdls() -> Vec<(&'static str, String)> {
         ("content", federated_sdl(&content_subgraph::schema(None))),
         ("payment", federated_sdl(&payment_subgraph::schema(None))),
         ("world", federated_sdl(&world_subgraph::schema(None))),
-        ("anticheat", federated_sdl(&anticheat_subgraph::schema(None))),
-        ("matchmaking", federated_sdl(&matchmaking_subgraph::schema(None))),
+        (
+            "anticheat",
+            federated_sdl(&anticheat_subgraph::schema(None)),
+        ),
+        (
+            "matchmaking",
+            federated_sdl(&matchmaking_subgraph::schema(None)),
+        ),
         ("events", federated_sdl(&events_subgraph::schema(None))),
-        ("analytics", federated_sdl(&analytics_subgraph::schema(None))),
+        (
+            "analytics",
+            federated_sdl(&analytics_subgraph::schema(None)),
+        ),
     ]
 }
 

@@ -6,12 +6,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use analytics_subgraph::AnalyticsSettings;
+use anticheat_subgraph::AnticheatSettings;
 use chaos_router::{RouterOverrides, RunningRouter};
 use chaos_subgraph::ChaosSettings;
 use chat_subgraph::ChatSettings;
 use content_subgraph::ContentSettings;
+use events_subgraph::EventsSettings;
 use guild_subgraph::GuildSettings;
 use inventory_subgraph::InventorySettings;
+use matchmaking_subgraph::MatchmakingSettings;
 use notifications_subgraph::NotificationsSettings;
 use payment_subgraph::PaymentSettings;
 use subgraph_kit::auth::JwtVerifier;
@@ -22,10 +26,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use users_subgraph::{SigningKeys, UsersSettings};
 use world_subgraph::WorldSettings;
-use anticheat_subgraph::AnticheatSettings;
-use matchmaking_subgraph::MatchmakingSettings;
-use events_subgraph::EventsSettings;
-use analytics_subgraph::AnalyticsSettings;
 
 /// How long the router may take to load the supergraph at start.
 const ROUTER_READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);

@@ -3,18 +3,22 @@
 //! range) and takes structure hits (a fallen territory changes hands, guild hears of
 //! it, `territoryChanged` subscribers see it), and failures leave nothing spent.
 
-use actor_core::{compute_damage, Class, DamageInput, Element, Environment, Scaling, SkillDefinition, Weather};
+use actor_core::{
+    compute_damage, Class, DamageInput, Element, Environment, Scaling, SkillDefinition, Weather,
+};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const SAVE_ZONE: &str = "mutation($input: ZoneDefinitionInput!) { saveZoneDraft(input: $input) { id } }";
+const SAVE_ZONE: &str =
+    "mutation($input: ZoneDefinitionInput!) { saveZoneDraft(input: $input) { id } }";
 const PUBLISH_ZONE: &str = "mutation($id: ID!) { publishContent(kind: ZONE, id: $id) { version } }";
 const ZONE: &str = "query($id: ID!) { zone(id: $id) { id weather noCombat } }";
 const PLACE: &str = "mutation($a: ID!, $z: ID!, $x: Float!, $y: Float!) { placeActor(actorId: $a, zoneId: $z, x: $x, y: $y) { zoneId x y } }";
 const CAST: &str = "mutation($a: ID!, $s: String!, $t: CastTargetInput!, $k: String!) { castSkill(actorId: $a, skillId: $s, target: $t, idempotencyKey: $k) { id damage critical mpSpent weather zoneId targetHpAfter structureDestroyed territoryTransferred replayed caster { resources { mp { current max } } } targetActor { resources { hp { current max } } } } }";
 const RESOURCES: &str = "query($id: ID!) { actor(id: $id) { resources { hp { current max } mp { current max } } skills { skill { id } cooldownEndsAt } } }";
-const SET_RESOURCES: &str = "mutation($a: ID!, $mp: Int) { setActorResources(actorId: $a, mp: $mp) { id } }";
+const SET_RESOURCES: &str =
+    "mutation($a: ID!, $mp: Int) { setActorResources(actorId: $a, mp: $mp) { id } }";
 
 /// Fireball as the seed defines it (chaos's catalogue).
 fn fireball() -> SkillDefinition {
@@ -52,15 +56,27 @@ fn expected_damage(weather: Weather, critical: bool) -> i64 {
 
 impl TestApp {
     /// Publishes a zone through content and waits until world knows it.
-    async fn publish_zone(&self, admin: &Player, id: &str, weather: &[&str], no_combat: bool) {
+    pub(crate) async fn publish_zone(
+        &self,
+        admin: &Player,
+        id: &str,
+        weather: &[&str],
+        no_combat: bool,
+    ) {
         let input = json!({
             "id": id, "name": id, "minLevel": 1, "maxLevel": 60, "noCombat": no_combat,
             "weatherCycle": weather, "weatherPeriodSeconds": 600, "maxSpeed": 10.0,
             "width": 1000.0, "height": 1000.0,
         });
-        let saved = self.client.as_user(&admin.access_token, SAVE_ZONE, json!({ "input": input })).await;
+        let saved = self
+            .client
+            .as_user(&admin.access_token, SAVE_ZONE, json!({ "input": input }))
+            .await;
         assert!(saved.errors().is_empty(), "{:?}", saved.errors());
-        let published = self.client.as_user(&admin.access_token, PUBLISH_ZONE, json!({ "id": id })).await;
+        let published = self
+            .client
+            .as_user(&admin.access_token, PUBLISH_ZONE, json!({ "id": id }))
+            .await;
         assert!(published.errors().is_empty(), "{:?}", published.errors());
         eventually("world to know the zone", || async {
             let zone = self.client.anonymous(ZONE, json!({ "id": id })).await;
@@ -69,15 +85,24 @@ impl TestApp {
         .await;
     }
 
-    async fn place(&self, admin: &Player, actor_id: &str, zone: &str, x: f64, y: f64) {
+    pub(crate) async fn place(&self, admin: &Player, actor_id: &str, zone: &str, x: f64, y: f64) {
         let placed = self
             .client
-            .as_user(&admin.access_token, PLACE, json!({ "a": actor_id, "z": zone, "x": x, "y": y }))
+            .as_user(
+                &admin.access_token,
+                PLACE,
+                json!({ "a": actor_id, "z": zone, "x": x, "y": y }),
+            )
             .await;
         assert!(placed.errors().is_empty(), "{:?}", placed.errors());
     }
 
-    async fn cast(&self, caster: &Character, target: Value, key: &str) -> subgraph_kit::testing::GraphqlResponse {
+    pub(crate) async fn cast(
+        &self,
+        caster: &Character,
+        target: Value,
+        key: &str,
+    ) -> subgraph_kit::testing::GraphqlResponse {
         self.client
             .as_user(
                 &caster.player.access_token,
@@ -111,7 +136,8 @@ fn fireball_cooldown(actor: &Value) -> Value {
 }
 
 #[tokio::test]
-async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_range_sanctuaries_and_mana() {
+async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_range_sanctuaries_and_mana(
+) {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let mage = app.new_character("Mage", "MAGE").await;
@@ -125,8 +151,10 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
     let at_warrior = json!({ "actorId": warrior.actor_id });
 
     // Clear skies, 10 units apart.
-    app.place(&admin, &mage.actor_id, &clear, 100.0, 100.0).await;
-    app.place(&admin, &warrior.actor_id, &clear, 110.0, 100.0).await;
+    app.place(&admin, &mage.actor_id, &clear, 100.0, 100.0)
+        .await;
+    app.place(&admin, &warrior.actor_id, &clear, 110.0, 100.0)
+        .await;
     let before = app.resources(&mage.player, &mage.actor_id).await;
     let cast = app.cast(&mage, at_warrior.clone(), "first").await;
     assert!(cast.errors().is_empty(), "{:?}", cast.errors());
@@ -135,12 +163,25 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
     assert_eq!(first["weather"], "CLEAR");
     assert_eq!(first["replayed"], false);
     let critical = first["critical"].as_bool().expect("critical");
-    assert_eq!(first["damage"].as_i64(), Some(expected_damage(Weather::Clear, critical)));
-    let max_hp = first["targetActor"]["resources"]["hp"]["max"].as_i64().expect("max hp");
-    assert_eq!(first["targetHpAfter"].as_i64(), Some(max_hp - first["damage"].as_i64().unwrap()));
-    let mp_after = first["caster"]["resources"]["mp"]["current"].as_i64().expect("mp");
+    assert_eq!(
+        first["damage"].as_i64(),
+        Some(expected_damage(Weather::Clear, critical))
+    );
+    let max_hp = first["targetActor"]["resources"]["hp"]["max"]
+        .as_i64()
+        .expect("max hp");
+    assert_eq!(
+        first["targetHpAfter"].as_i64(),
+        Some(max_hp - first["damage"].as_i64().unwrap())
+    );
+    let mp_after = first["caster"]["resources"]["mp"]["current"]
+        .as_i64()
+        .expect("mp");
     // Full MP before (regeneration cannot add to a full pool), 25 less after.
-    assert_eq!(mp(&before), before["resources"]["mp"]["max"].as_i64().unwrap());
+    assert_eq!(
+        mp(&before),
+        before["resources"]["mp"]["max"].as_i64().unwrap()
+    );
     assert_eq!(mp_after, mp(&before) - 25);
     assert!(!fireball_cooldown(&app.resources(&mage.player, &mage.actor_id).await).is_null());
 
@@ -149,7 +190,10 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
     assert_eq!(replay.data()["castSkill"]["id"], first["id"]);
     assert_eq!(replay.data()["castSkill"]["replayed"], true);
     let warrior_now = app.resources(&warrior.player, &warrior.actor_id).await;
-    assert!(warrior_now["resources"]["hp"]["current"].as_i64().unwrap() <= max_hp - first["damage"].as_i64().unwrap() + 2);
+    assert!(
+        warrior_now["resources"]["hp"]["current"].as_i64().unwrap()
+            <= max_hp - first["damage"].as_i64().unwrap() + 2
+    );
     // Another key at once: on cooldown, nothing spent.
     let again = app.cast(&mage, at_warrior.clone(), "second").await;
     again.assert_error_code("ON_COOLDOWN");
@@ -160,43 +204,70 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
 
     // Rain weakens fire exactly as the formula says.
     tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
-    app.place(&admin, &mage.actor_id, &rainy, 100.0, 100.0).await;
-    app.place(&admin, &warrior.actor_id, &rainy, 120.0, 100.0).await;
+    app.place(&admin, &mage.actor_id, &rainy, 100.0, 100.0)
+        .await;
+    app.place(&admin, &warrior.actor_id, &rainy, 120.0, 100.0)
+        .await;
     let rain = app.cast(&mage, at_warrior.clone(), "in-the-rain").await;
     assert!(rain.errors().is_empty(), "{:?}", rain.errors());
     let rain = rain.data()["castSkill"].clone();
     assert_eq!(rain["weather"], "RAIN");
     let critical = rain["critical"].as_bool().unwrap();
-    assert_eq!(rain["damage"].as_i64(), Some(expected_damage(Weather::Rain, critical)));
+    assert_eq!(
+        rain["damage"].as_i64(),
+        Some(expected_damage(Weather::Rain, critical))
+    );
     assert!(expected_damage(Weather::Rain, false) < expected_damage(Weather::Clear, false));
 
     // Out of range (60 units; Fireball reaches 30): refused, nothing spent.
     tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
-    app.place(&admin, &warrior.actor_id, &rainy, 160.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &rainy, 160.0, 100.0)
+        .await;
     let before = mp(&app.resources(&mage.player, &mage.actor_id).await);
-    app.cast(&mage, at_warrior.clone(), "too-far").await.assert_error_code("OUT_OF_RANGE");
+    app.cast(&mage, at_warrior.clone(), "too-far")
+        .await
+        .assert_error_code("OUT_OF_RANGE");
     assert!(mp(&app.resources(&mage.player, &mage.actor_id).await) >= before);
     // Another zone is out of range too.
-    app.place(&admin, &warrior.actor_id, &clear, 100.0, 100.0).await;
-    app.cast(&mage, at_warrior.clone(), "other-zone").await.assert_error_code("OUT_OF_RANGE");
+    app.place(&admin, &warrior.actor_id, &clear, 100.0, 100.0)
+        .await;
+    app.cast(&mage, at_warrior.clone(), "other-zone")
+        .await
+        .assert_error_code("OUT_OF_RANGE");
 
     // A sanctuary forbids combat.
-    app.place(&admin, &mage.actor_id, &sanctuary, 100.0, 100.0).await;
-    app.place(&admin, &warrior.actor_id, &sanctuary, 105.0, 100.0).await;
-    app.cast(&mage, at_warrior.clone(), "in-haven").await.assert_error_code("NO_COMBAT_ZONE");
+    app.place(&admin, &mage.actor_id, &sanctuary, 100.0, 100.0)
+        .await;
+    app.place(&admin, &warrior.actor_id, &sanctuary, 105.0, 100.0)
+        .await;
+    app.cast(&mage, at_warrior.clone(), "in-haven")
+        .await
+        .assert_error_code("NO_COMBAT_ZONE");
 
     // Not enough MP: refused with nothing spent and no cooldown started.
-    app.place(&admin, &mage.actor_id, &clear, 100.0, 100.0).await;
-    app.place(&admin, &warrior.actor_id, &clear, 105.0, 100.0).await;
+    app.place(&admin, &mage.actor_id, &clear, 100.0, 100.0)
+        .await;
+    app.place(&admin, &warrior.actor_id, &clear, 105.0, 100.0)
+        .await;
     let set = app
         .client
-        .as_user(&admin.access_token, SET_RESOURCES, json!({ "a": mage.actor_id, "mp": 10 }))
+        .as_user(
+            &admin.access_token,
+            SET_RESOURCES,
+            json!({ "a": mage.actor_id, "mp": 10 }),
+        )
         .await;
     assert!(set.errors().is_empty(), "{:?}", set.errors());
     let cooldown_before = fireball_cooldown(&app.resources(&mage.player, &mage.actor_id).await);
-    app.cast(&mage, at_warrior.clone(), "broke").await.assert_error_code("INSUFFICIENT_MP");
+    app.cast(&mage, at_warrior.clone(), "broke")
+        .await
+        .assert_error_code("INSUFFICIENT_MP");
     let after = app.resources(&mage.player, &mage.actor_id).await;
-    assert!((10..=12).contains(&mp(&after)), "MP stays at 10 (plus regeneration): {}", mp(&after));
+    assert!(
+        (10..=12).contains(&mp(&after)),
+        "MP stays at 10 (plus regeneration): {}",
+        mp(&after)
+    );
     assert_eq!(fireball_cooldown(&after), cooldown_before);
 
     // Someone else's actor cannot cast.
@@ -221,28 +292,36 @@ async fn a_failure_after_mana_is_spent_is_compensated() {
     let zone = unique("drill_");
     app.publish_zone(&admin, &zone, &["CLEAR"], false).await;
     app.place(&admin, &mage.actor_id, &zone, 100.0, 100.0).await;
-    app.place(&admin, &warrior.actor_id, &zone, 110.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &zone, 110.0, 100.0)
+        .await;
     let before = app.resources(&mage.player, &mage.actor_id).await;
     let target = json!({ "actorId": warrior.actor_id });
-    app.cast(&mage, target.clone(), "drill").await.assert_error_code("CAST_FAILED");
+    app.cast(&mage, target.clone(), "drill")
+        .await
+        .assert_error_code("CAST_FAILED");
     let after = app.resources(&mage.player, &mage.actor_id).await;
     assert_eq!(mp(&after), mp(&before), "MP given back");
     assert!(fireball_cooldown(&after).is_null(), "cooldown given back");
     let warrior_now = app.resources(&warrior.player, &warrior.actor_id).await;
     assert_eq!(
-        warrior_now["resources"]["hp"]["current"],
-        warrior_now["resources"]["hp"]["max"],
+        warrior_now["resources"]["hp"]["current"], warrior_now["resources"]["hp"]["max"],
         "no damage dealt"
     );
     // A replay answers the same failure and spends nothing either.
-    app.cast(&mage, target, "drill").await.assert_error_code("CAST_FAILED");
-    assert_eq!(mp(&app.resources(&mage.player, &mage.actor_id).await), mp(&before));
+    app.cast(&mage, target, "drill")
+        .await
+        .assert_error_code("CAST_FAILED");
+    assert_eq!(
+        mp(&app.resources(&mage.player, &mage.actor_id).await),
+        mp(&before)
+    );
     app.supergraph.stop().await.expect("stops");
 }
 
 const CREATE_TERRITORY: &str = "mutation($input: TerritoryInput!) { createTerritory(input: $input) { id name ownerGuild { id } structures { id hp } } }";
 const TERRITORY_CHANGED: &str = "subscription($z: ID) { territoryChanged(zoneId: $z) { territory { id name ownerGuild { id } } guild { id } previousGuild { id } } }";
-const GUILD_TERRITORIES: &str = "query($id: ID!) { guild(id: $id) { id territories { id name zoneId } } }";
+const GUILD_TERRITORIES: &str =
+    "query($id: ID!) { guild(id: $id) { id territories { id name zoneId } } }";
 
 #[tokio::test]
 async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild() {
@@ -266,15 +345,21 @@ async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild(
     assert!(created.errors().is_empty(), "{:?}", created.errors());
     let territory = created.data()["createTerritory"].clone();
     let territory_id = territory["id"].as_str().unwrap().to_string();
-    let structure_id = territory["structures"][0]["id"].as_str().unwrap().to_string();
+    let structure_id = territory["structures"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     app.place(&admin, &mage.actor_id, &zone, 100.0, 100.0).await;
 
     let mut ws = app.ws(&mage.player).await;
-    ws.subscribe("t", TERRITORY_CHANGED, json!({ "z": zone })).await;
+    ws.subscribe("t", TERRITORY_CHANGED, json!({ "z": zone }))
+        .await;
     // The subscription is live once the router has opened it upstream.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 
-    let cast = app.cast(&mage, json!({ "structureId": structure_id }), "siege").await;
+    let cast = app
+        .cast(&mage, json!({ "structureId": structure_id }), "siege")
+        .await;
     assert!(cast.errors().is_empty(), "{:?}", cast.errors());
     let cast = cast.data()["castSkill"].clone();
     assert_eq!(cast["structureDestroyed"], true);
@@ -295,7 +380,11 @@ async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild(
     let held = eventually("the guild's territories", || async {
         let guild = app
             .client
-            .as_user(&mage.player.access_token, GUILD_TERRITORIES, json!({ "id": attackers }))
+            .as_user(
+                &mage.player.access_token,
+                GUILD_TERRITORIES,
+                json!({ "id": attackers }),
+            )
             .await;
         let territories = guild.data()["guild"]["territories"].clone();
         (territories.as_array().is_some_and(|list| !list.is_empty())).then_some(territories)
@@ -305,12 +394,18 @@ async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild(
     assert_eq!(held[0]["name"], "Ember Keep");
     let lost = app
         .client
-        .as_user(&defender.player.access_token, GUILD_TERRITORIES, json!({ "id": defenders }))
+        .as_user(
+            &defender.player.access_token,
+            GUILD_TERRITORIES,
+            json!({ "id": defenders }),
+        )
         .await;
     assert_eq!(lost.data()["guild"]["territories"], json!([]));
 
     // The replay deals no second hit; the structure stands rebuilt for the new holder.
-    let replay = app.cast(&mage, json!({ "structureId": structure_id }), "siege").await;
+    let replay = app
+        .cast(&mage, json!({ "structureId": structure_id }), "siege")
+        .await;
     assert_eq!(replay.data()["castSkill"]["replayed"], true);
     // Attacking your own guild's territory is refused, with MP given back.
     tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
@@ -323,8 +418,10 @@ async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild(
 }
 
 const MOVE: &str = "mutation($a: ID!, $x: Float!, $y: Float!) { moveActor(actorId: $a, x: $x, y: $y) { zoneId x y } }";
-const ENTER: &str = "mutation($a: ID!, $z: ID!) { enterZone(actorId: $a, zoneId: $z) { zoneId x y } }";
-const POSITION: &str = "query($id: ID!) { actor(id: $id) { position { zoneId x y } zone { id maxSpeed weather } } }";
+const ENTER: &str =
+    "mutation($a: ID!, $z: ID!) { enterZone(actorId: $a, zoneId: $z) { zoneId x y } }";
+const POSITION: &str =
+    "query($id: ID!) { actor(id: $id) { position { zoneId x y } zone { id maxSpeed weather } } }";
 
 #[tokio::test]
 async fn moves_faster_than_the_zone_allows_are_refused_and_the_actor_stays() {
@@ -339,35 +436,57 @@ async fn moves_faster_than_the_zone_allows_are_refused_and_the_actor_stays() {
         .client
         .as_user(token, ENTER, json!({ "a": runner.actor_id, "z": zone }))
         .await;
-    assert_eq!(entered.data()["enterZone"], json!({ "zoneId": zone, "x": 500.0, "y": 500.0 }));
+    assert_eq!(
+        entered.data()["enterZone"],
+        json!({ "zoneId": zone, "x": 500.0, "y": 500.0 })
+    );
 
     // 2 units after half a second: well under 10 units/s.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let walked = app
         .client
-        .as_user(token, MOVE, json!({ "a": runner.actor_id, "x": 502.0, "y": 500.0 }))
+        .as_user(
+            token,
+            MOVE,
+            json!({ "a": runner.actor_id, "x": 502.0, "y": 500.0 }),
+        )
         .await;
     assert!(walked.errors().is_empty(), "{:?}", walked.errors());
     // 400 units at once: a speed hack.
     app.client
-        .as_user(token, MOVE, json!({ "a": runner.actor_id, "x": 902.0, "y": 500.0 }))
+        .as_user(
+            token,
+            MOVE,
+            json!({ "a": runner.actor_id, "x": 902.0, "y": 500.0 }),
+        )
         .await
         .assert_error_code("SPEED_LIMIT_EXCEEDED");
     // Outside the zone.
     app.client
-        .as_user(token, MOVE, json!({ "a": runner.actor_id, "x": 1500.0, "y": 500.0 }))
+        .as_user(
+            token,
+            MOVE,
+            json!({ "a": runner.actor_id, "x": 1500.0, "y": 500.0 }),
+        )
         .await
         .assert_error_code("OUT_OF_BOUNDS");
     // Another player's actor.
     app.client
-        .as_user(&other.player.access_token, MOVE, json!({ "a": runner.actor_id, "x": 503.0, "y": 500.0 }))
+        .as_user(
+            &other.player.access_token,
+            MOVE,
+            json!({ "a": runner.actor_id, "x": 503.0, "y": 500.0 }),
+        )
         .await
         .assert_error_code("FORBIDDEN");
     let position = app
         .client
         .as_user(token, POSITION, json!({ "id": runner.actor_id }))
         .await;
-    assert_eq!(position.data()["actor"]["position"], json!({ "zoneId": zone, "x": 502.0, "y": 500.0 }));
+    assert_eq!(
+        position.data()["actor"]["position"],
+        json!({ "zoneId": zone, "x": 502.0, "y": 500.0 })
+    );
     assert_eq!(position.data()["actor"]["zone"]["maxSpeed"], 10.0);
     assert_eq!(position.data()["actor"]["zone"]["weather"], "CLEAR");
     app.supergraph.stop().await.expect("stops");
@@ -375,7 +494,8 @@ async fn moves_faster_than_the_zone_allows_are_refused_and_the_actor_stays() {
 
 const SKILL_FIELDS: &str = "id name description class unlockLevel element scaling mpCost cooldownMs range baseDamage powerRatio reagentItemId";
 const GRANT: &str = "mutation($a: ID!, $i: String!, $q: Int!, $k: String!) { grantItem(actorId: $a, itemId: $i, quantity: $q, idempotencyKey: $k) { replayed } }";
-const BAG: &str = "query($id: ID!) { actor(id: $id) { inventory { items { definitionId quantity } } } }";
+const BAG: &str =
+    "query($id: ID!) { actor(id: $id) { inventory { items { definitionId quantity } } } }";
 
 #[tokio::test]
 async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back() {
@@ -384,7 +504,10 @@ async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back
     // Admins make Fireball consume a fire crystal.
     let current = app
         .client
-        .anonymous(&format!("{{ skillDefinition(id: \"fireball\") {{ {SKILL_FIELDS} }} }}"), json!({}))
+        .anonymous(
+            &format!("{{ skillDefinition(id: \"fireball\") {{ {SKILL_FIELDS} }} }}"),
+            json!({}),
+        )
         .await;
     let mut input = current.data()["skillDefinition"].clone();
     input["reagentItemId"] = json!("fire_crystal");
@@ -398,10 +521,17 @@ async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back
         .await;
     assert!(saved.errors().is_empty(), "{:?}", saved.errors());
     app.client
-        .as_user(&admin.access_token, "mutation { publishContent(kind: SKILL, id: \"fireball\") { version } }", json!({}))
+        .as_user(
+            &admin.access_token,
+            "mutation { publishContent(kind: SKILL, id: \"fireball\") { version } }",
+            json!({}),
+        )
         .await;
     eventually("chaos to require the reagent", || async {
-        let skills = app.client.anonymous("{ skills(class: MAGE) { id reagentItemId } }", json!({})).await;
+        let skills = app
+            .client
+            .anonymous("{ skills(class: MAGE) { id reagentItemId } }", json!({}))
+            .await;
         skills.data()["skills"]
             .as_array()
             .expect("skills")
@@ -416,12 +546,15 @@ async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back
     let zone = unique("forge_");
     app.publish_zone(&admin, &zone, &["CLEAR"], false).await;
     app.place(&admin, &mage.actor_id, &zone, 100.0, 100.0).await;
-    app.place(&admin, &warrior.actor_id, &zone, 110.0, 100.0).await;
+    app.place(&admin, &warrior.actor_id, &zone, 110.0, 100.0)
+        .await;
     let target = json!({ "actorId": warrior.actor_id });
 
     // No crystal: MP was spent, inventory refused, everything is given back.
     let before = app.resources(&mage.player, &mage.actor_id).await;
-    app.cast(&mage, target.clone(), "no-crystal").await.assert_error_code("MISSING_REAGENT");
+    app.cast(&mage, target.clone(), "no-crystal")
+        .await
+        .assert_error_code("MISSING_REAGENT");
     let after = app.resources(&mage.player, &mage.actor_id).await;
     assert_eq!(mp(&after), mp(&before));
     assert!(fireball_cooldown(&after).is_null());
@@ -429,7 +562,11 @@ async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back
     // With one crystal: the cast lands and the crystal is gone.
     let granted = app
         .client
-        .as_user(&admin.access_token, GRANT, json!({ "a": mage.actor_id, "i": "fire_crystal", "q": 1, "k": "crystal" }))
+        .as_user(
+            &admin.access_token,
+            GRANT,
+            json!({ "a": mage.actor_id, "i": "fire_crystal", "q": 1, "k": "crystal" }),
+        )
         .await;
     assert!(granted.errors().is_empty(), "{:?}", granted.errors());
     let cast = app.cast(&mage, target.clone(), "with-crystal").await;
@@ -437,7 +574,11 @@ async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back
     assert_eq!(cast.data()["castSkill"]["mpSpent"], 25);
     let bag = app
         .client
-        .as_user(&mage.player.access_token, BAG, json!({ "id": mage.actor_id }))
+        .as_user(
+            &mage.player.access_token,
+            BAG,
+            json!({ "id": mage.actor_id }),
+        )
         .await;
     let crystals: i64 = bag.data()["actor"]["inventory"]["items"]
         .as_array()

@@ -3,16 +3,21 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use analytics_subgraph::AnalyticsSettings;
+use anticheat_subgraph::AnticheatSettings;
 use chaos_subgraph::settings::RuleSettings;
 use chaos_subgraph::ChaosSettings;
 use chaos_supergraph::supergraph::{self, Listeners, RunningSupergraph, SupergraphConfig};
 use chat_subgraph::settings::ChatRules;
 use chat_subgraph::ChatSettings;
 use content_subgraph::ContentSettings;
+use events_subgraph::EventsSettings;
 use guild_subgraph::settings::GuildRules;
 use guild_subgraph::GuildSettings;
 use inventory_subgraph::settings::InventoryRules;
 use inventory_subgraph::InventorySettings;
+use matchmaking_subgraph::settings::MatchmakingRules;
+use matchmaking_subgraph::MatchmakingSettings;
 use notifications_subgraph::NotificationsSettings;
 use payment_subgraph::receipts::testing::TestStoreSigner;
 use payment_subgraph::settings::GooglePlaySettings;
@@ -27,11 +32,6 @@ use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
 use uuid::Uuid;
 use world_subgraph::WorldSettings;
-use anticheat_subgraph::AnticheatSettings;
-use matchmaking_subgraph::settings::MatchmakingRules;
-use matchmaking_subgraph::MatchmakingSettings;
-use events_subgraph::EventsSettings;
-use analytics_subgraph::AnalyticsSettings;
 
 /// Password of the bootstrap admin in tests.
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
@@ -200,12 +200,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         live: live.clone(),
         events: Default::default(),
         rules: MatchmakingRules {
-            tick_ms: 100,
+            tick_ms: 500,
             widen_per_second: MATCHMAKING_WIDEN_PER_SECOND,
             ..MatchmakingRules::default()
         },
     };
-    let events = EventsSettings {
+    let live_events = EventsSettings {
         server: listen.clone(),
         database: TestDatabase::create("events").await.settings,
         auth: auth.clone(),
@@ -252,7 +252,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         world,
         anticheat,
         matchmaking,
-        events,
+        events: live_events,
         analytics,
         signing_keys: keys.clone(),
         bus: bus.clone(),

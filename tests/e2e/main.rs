@@ -2,6 +2,7 @@
 //! the router like a client. Set `CHAOS_TEST_POSTGRES_URL` to run them on PostgreSQL.
 
 mod actors;
+mod analytics;
 mod anticheat;
 mod auth;
 mod chat;
@@ -10,5 +11,7 @@ mod content;
 mod guild;
 mod helpers;
 mod inventory;
+mod live_events;
+mod matchmaking;
 mod payment;
 mod schema;

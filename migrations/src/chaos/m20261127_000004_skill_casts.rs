@@ -49,7 +49,11 @@ impl MigrationTrait for Migration {
                     .col(uuid(SkillCasts::TargetId))
                     .col(string(SkillCasts::Status, 16))
                     .col(integer(SkillCasts::MpCost))
-                    .col(ColumnDef::new(SkillCasts::PreviousCastAtMs).big_integer().null())
+                    .col(
+                        ColumnDef::new(SkillCasts::PreviousCastAtMs)
+                            .big_integer()
+                            .null(),
+                    )
                     .col(big_integer(SkillCasts::CastAtMs))
                     .col(string_null(SkillCasts::ReagentItem, 64))
                     .col(integer(SkillCasts::Damage))

@@ -19,7 +19,10 @@
 //! the key returns the completed cast (no second hit), the same failure, or resumes a
 //! cast left `PENDING` by a crash.
 
-use actor_core::{compute_damage, DamageInput, Element, Environment, Scaling, SkillDefinition, SkillError, Weather};
+use actor_core::{
+    compute_damage, DamageInput, Element, Environment, Scaling, SkillDefinition, SkillError,
+    Weather,
+};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -140,7 +143,9 @@ const REFUND_REAGENT: &str = "mutation($cast: ID!, $actor: ID!, $user: ID!, $ite
 fn check_key(key: &str) -> Result<&str, ChaosError> {
     let key = key.trim();
     if key.is_empty() || key.len() > 128 {
-        return Err(KitError::BadUserInput("idempotency key must be 1-128 characters".into()).into());
+        return Err(
+            KitError::BadUserInput("idempotency key must be 1-128 characters".into()).into(),
+        );
     }
     Ok(key)
 }
@@ -182,8 +187,13 @@ fn crit_roll(cast_id: Uuid) -> f64 {
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn peer<'a>(client: &'a Option<PeerClient>, service: &'static str) -> Result<&'a PeerClient, ChaosError> {
-    client.as_ref().ok_or(ChaosError::Kit(KitError::Unavailable(service)))
+fn peer<'a>(
+    client: &'a Option<PeerClient>,
+    service: &'static str,
+) -> Result<&'a PeerClient, ChaosError> {
+    client
+        .as_ref()
+        .ok_or(ChaosError::Kit(KitError::Unavailable(service)))
 }
 
 /// The error a refused or failed step maps to (and the code a compensated cast keeps).
@@ -197,7 +207,12 @@ fn step_failure(err: PeerError) -> ChaosError {
     }
 }
 
-async fn reject(db: &DatabaseConnection, actor: &actor::Model, skill_id: &str, err: ChaosError) -> ChaosError {
+async fn reject(
+    db: &DatabaseConnection,
+    actor: &actor::Model,
+    skill_id: &str,
+    err: ChaosError,
+) -> ChaosError {
     use subgraph_kit::ErrorCode;
     let event = EventEnvelope::new(
         "chaos.cast_rejected",
@@ -242,12 +257,20 @@ pub async fn cast_skill(
         .ok_or_else(|| ChaosError::SkillNotLearned(skill.id.clone()))?;
     let rules = rules_of(&skill);
     let now = now_ms();
-    if let Err(SkillError::OnCooldown { remaining_ms }) = rules.check_cooldown(learned.last_cast_at_ms, now) {
+    if let Err(SkillError::OnCooldown { remaining_ms }) =
+        rules.check_cooldown(learned.last_cast_at_ms, now)
+    {
         return Err(reject(db, &caster, &skill.id, ChaosError::OnCooldown(remaining_ms)).await);
     }
     let caster_sheet = sheet(&caster, &loadout(db, caster.id, now).await?, now);
     if caster_sheet.mp.current_at(now) < rules.mp_cost {
-        return Err(reject(db, &caster, &skill.id, ChaosError::InsufficientMp(rules.mp_cost)).await);
+        return Err(reject(
+            db,
+            &caster,
+            &skill.id,
+            ChaosError::InsufficientMp(rules.mp_cost),
+        )
+        .await);
     }
     let actor_defense = match target {
         Target::Actor(id) if id == caster.id => {
@@ -258,7 +281,11 @@ pub async fn cast_skill(
                 .one(db)
                 .await?
                 .ok_or(ChaosError::InvalidTarget("the target actor does not exist"))?;
-            Some(sheet(&victim, &loadout(db, victim.id, now).await?, now).derived.defense)
+            Some(
+                sheet(&victim, &loadout(db, victim.id, now).await?, now)
+                    .derived
+                    .defense,
+            )
         }
         Target::Structure(_) => None,
     };
@@ -278,7 +305,13 @@ pub async fn cast_skill(
         })?;
     let env = env.cast_environment;
     if env.no_combat {
-        return Err(reject(db, &caster, &skill.id, ChaosError::NoCombatZone(env.zone_id)).await);
+        return Err(reject(
+            db,
+            &caster,
+            &skill.id,
+            ChaosError::NoCombatZone(env.zone_id),
+        )
+        .await);
     }
     if !env.same_zone || rules.check_range(env.distance).is_err() {
         return Err(reject(db, &caster, &skill.id, ChaosError::OutOfRange(rules.range)).await);
@@ -311,14 +344,22 @@ pub async fn cast_skill(
         .await?
         .ok_or_else(|| ChaosError::SkillNotLearned(skill.id.clone()))?;
     let now = now_ms();
-    if let Err(SkillError::OnCooldown { remaining_ms }) = rules.check_cooldown(learned.last_cast_at_ms, now) {
+    if let Err(SkillError::OnCooldown { remaining_ms }) =
+        rules.check_cooldown(learned.last_cast_at_ms, now)
+    {
         txn.rollback().await?;
         return Err(reject(db, &caster, &skill.id, ChaosError::OnCooldown(remaining_ms)).await);
     }
     let current = sheet(&locked, &loadout(&txn, locked.id, now).await?, now);
     let Ok(mp) = current.mp.settled(now).spend(rules.mp_cost, now) else {
         txn.rollback().await?;
-        return Err(reject(db, &caster, &skill.id, ChaosError::InsufficientMp(rules.mp_cost)).await);
+        return Err(reject(
+            db,
+            &caster,
+            &skill.id,
+            ChaosError::InsufficientMp(rules.mp_cost),
+        )
+        .await);
     };
     let spent = store_pools(&txn, &locked, &current, now, |_| mp.stored().0, None).await?;
     let mut cooldown: actor_skill::ActiveModel = learned.clone().into();
@@ -353,7 +394,9 @@ pub async fn cast_skill(
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             // A concurrent call with the same key spent first: answer as its replay.
             txn.rollback().await?;
-            let previous = find(db, actor_id, key).await?.ok_or(ChaosError::CastInProgress)?;
+            let previous = find(db, actor_id, key)
+                .await?
+                .ok_or(ChaosError::CastInProgress)?;
             return replay(db, peers, previous, skill_id, target).await;
         }
         Err(err) => return Err(err.into()),
@@ -365,7 +408,11 @@ pub async fn cast_skill(
     Ok(outcome)
 }
 
-async fn find(db: &impl ConnectionTrait, actor_id: Uuid, key: &str) -> Result<Option<skill_cast::Model>, ChaosError> {
+async fn find(
+    db: &impl ConnectionTrait,
+    actor_id: Uuid,
+    key: &str,
+) -> Result<Option<skill_cast::Model>, ChaosError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     Ok(skill_cast::Entity::find()
         .filter(skill_cast::Column::ActorId.eq(actor_id))
@@ -383,7 +430,10 @@ async fn replay(
     skill_id: &str,
     target: Target,
 ) -> Result<CastOutcome, ChaosError> {
-    if previous.skill_id != skill_id || previous.target_kind != target.kind() || previous.target_id != target.id() {
+    if previous.skill_id != skill_id
+        || previous.target_kind != target.kind()
+        || previous.target_id != target.id()
+    {
         return Err(ChaosError::IdempotencyKeyReused);
     }
     match previous.status.as_str() {
@@ -392,7 +442,9 @@ async fn replay(
             replayed: true,
             changed: Vec::new(),
         }),
-        COMPENSATED => Err(ChaosError::from_failure_code(previous.failure_code.as_deref())),
+        COMPENSATED => Err(ChaosError::from_failure_code(
+            previous.failure_code.as_deref(),
+        )),
         _ => {
             let mut outcome = resume(db, peers, previous).await?;
             outcome.replayed = true;
@@ -402,7 +454,11 @@ async fn replay(
 }
 
 /// Steps 2 and 3 of a cast whose MP is spent, compensating on failure.
-async fn resume(db: &DatabaseConnection, peers: &CastPeers, cast: skill_cast::Model) -> Result<CastOutcome, ChaosError> {
+async fn resume(
+    db: &DatabaseConnection,
+    peers: &CastPeers,
+    cast: skill_cast::Model,
+) -> Result<CastOutcome, ChaosError> {
     if peers.fail_after_spend {
         tracing::warn!(cast_id = %cast.id, "failure drill: cast failed after MP was spent");
         return Err(compensate(db, peers, &cast, ChaosError::CastFailed).await);
@@ -503,7 +559,10 @@ async fn finish(
 }
 
 /// Step 3 on an actor: the damage and the cast's completion in one transaction.
-async fn hit_actor(db: &DatabaseConnection, cast: skill_cast::Model) -> Result<CastOutcome, ChaosError> {
+async fn hit_actor(
+    db: &DatabaseConnection,
+    cast: skill_cast::Model,
+) -> Result<CastOutcome, ChaosError> {
     let txn = begin_write(db).await?;
     let cast = lock_cast(&txn, cast.id).await?;
     if cast.status != PENDING {
@@ -546,23 +605,33 @@ async fn hit_structure(
         "user": cast.user_id,
         "amount": cast.damage,
     });
-    let hit = match world.execute::<HitData>(DAMAGE_STRUCTURE, hit_vars.clone()).await {
+    let hit = match world
+        .execute::<HitData>(DAMAGE_STRUCTURE, hit_vars.clone())
+        .await
+    {
         Ok(hit) => hit,
         Err(err @ PeerError::Refused { .. }) => {
             return Err(compensate(db, peers, &cast, step_failure(err)).await);
         }
         Err(unanswered) => {
             match world
-                .execute::<VoidData>(VOID_STRUCTURE_CAST, json!({ "cast": cast.id, "structure": cast.target_id }))
+                .execute::<VoidData>(
+                    VOID_STRUCTURE_CAST,
+                    json!({ "cast": cast.id, "structure": cast.target_id }),
+                )
                 .await
             {
                 // The hit had landed: the replay of it tells what it did.
-                Ok(VoidData { void_structure_cast: true }) => world
+                Ok(VoidData {
+                    void_structure_cast: true,
+                }) => world
                     .execute::<HitData>(DAMAGE_STRUCTURE, hit_vars)
                     .await
                     .map_err(|err| ChaosError::Kit(err.into()))?,
                 Ok(_) => {
-                    return Err(compensate(db, peers, &cast, ChaosError::Kit(unanswered.into())).await);
+                    return Err(
+                        compensate(db, peers, &cast, ChaosError::Kit(unanswered.into())).await,
+                    );
                 }
                 // Nothing is known: the cast stays pending; a replay resumes it.
                 Err(err) => return Err(ChaosError::Kit(err.into())),
@@ -599,7 +668,12 @@ fn settled(cast: skill_cast::Model) -> Result<CastOutcome, ChaosError> {
 /// Undoes a pending cast's steps and records why; answers `err` (or, when the reagent
 /// cannot be refunded now, `SERVICE_UNAVAILABLE`, leaving the cast pending for a
 /// replay to finish).
-async fn compensate(db: &DatabaseConnection, peers: &CastPeers, cast: &skill_cast::Model, err: ChaosError) -> ChaosError {
+async fn compensate(
+    db: &DatabaseConnection,
+    peers: &CastPeers,
+    cast: &skill_cast::Model,
+    err: ChaosError,
+) -> ChaosError {
     match undo(db, peers, cast, &err).await {
         Ok(()) => err,
         Err(undo_err) => {
@@ -609,7 +683,12 @@ async fn compensate(db: &DatabaseConnection, peers: &CastPeers, cast: &skill_cas
     }
 }
 
-async fn undo(db: &DatabaseConnection, peers: &CastPeers, cast: &skill_cast::Model, err: &ChaosError) -> Result<(), ChaosError> {
+async fn undo(
+    db: &DatabaseConnection,
+    peers: &CastPeers,
+    cast: &skill_cast::Model,
+    err: &ChaosError,
+) -> Result<(), ChaosError> {
     use subgraph_kit::ErrorCode;
     if let Some(item) = &cast.reagent_item {
         // Refunds a consumed reagent, or voids a consumption still on its way.

@@ -66,7 +66,9 @@ impl ChaosError {
             Some("MISSING_REAGENT") => ChaosError::MissingReagent,
             Some("TARGET_DESTROYED") => ChaosError::TargetDestroyed,
             Some("FRIENDLY_TARGET") => ChaosError::FriendlyTarget,
-            Some("SERVICE_UNAVAILABLE") => ChaosError::Kit(KitError::Unavailable("a service the cast needed")),
+            Some("SERVICE_UNAVAILABLE") => {
+                ChaosError::Kit(KitError::Unavailable("a service the cast needed"))
+            }
             _ => ChaosError::CastFailed,
         }
     }

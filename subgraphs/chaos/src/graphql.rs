@@ -21,9 +21,9 @@ use uuid::Uuid;
 
 use entities::chaos::{actor, actor_skill, skill_definition};
 
+use crate::casting::{self, Target};
 use crate::items::{self, EquipmentSet, ItemUse};
 use crate::loaders::{ActorsById, ActorsByUser, LoadoutByActor, SkillsByActor};
-use crate::casting::{self, Target};
 use crate::service::{self, now_ms, Loadout};
 use crate::settings::ChaosSettings;
 
@@ -891,7 +891,9 @@ impl SkillCast {
     }
     /// Whether the structure's territory changed hands (to the caster's guild).
     async fn territory_transferred(&self) -> bool {
-        self.0.cast.outcome["transferred"].as_bool().unwrap_or(false)
+        self.0.cast.outcome["transferred"]
+            .as_bool()
+            .unwrap_or(false)
     }
     /// When it was cast.
     async fn cast_at(&self) -> Option<DateTime<Utc>> {

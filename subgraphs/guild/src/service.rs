@@ -1332,7 +1332,9 @@ pub async fn territory_changed(
     if held.as_ref().is_some_and(|row| row.acquired_at > at) {
         return Ok(());
     }
-    territory::Entity::delete_by_id(territory_id).exec(txn).await?;
+    territory::Entity::delete_by_id(territory_id)
+        .exec(txn)
+        .await?;
     if let Some(guild_id) = guild_id {
         territory::ActiveModel {
             territory_id: Set(territory_id),

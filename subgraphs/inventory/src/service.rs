@@ -1210,7 +1210,9 @@ impl Inventory {
                 };
                 if !record(&txn, &key, "REAGENT", &fingerprint, &voided).await? {
                     txn.rollback().await?;
-                    return Err(KitError::Internal("reagent consumption raced its refund".into()).into());
+                    return Err(
+                        KitError::Internal("reagent consumption raced its refund".into()).into(),
+                    );
                 }
                 false
             }

@@ -13,9 +13,9 @@ use async_graphql::{
 use chrono::{DateTime, TimeZone, Utc};
 use futures_util::{Stream, StreamExt};
 use subgraph_kit::dataloader::{load_failed, loader, LoadError};
+use subgraph_kit::error::ApiError;
 use subgraph_kit::peer::require_internal;
 use subgraph_kit::sdl::authenticated;
-use subgraph_kit::error::ApiError;
 use subgraph_kit::{parse_id, ApiResult, ContextAuthExt, KitError};
 use uuid::Uuid;
 
@@ -434,7 +434,11 @@ impl Query {
 
     /// Resolves `Territory` references.
     #[graphql(entity)]
-    async fn find_territory_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Territory>> {
+    async fn find_territory_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<Option<Territory>> {
         let id = parse_id(&id)?;
         Ok(world(ctx)
             .territories_by_ids(&[id])
@@ -469,19 +473,34 @@ impl PlayerMutation {
     /// speed → `SPEED_LIMIT_EXCEEDED` (the actor stays; anti-cheat hears of it);
     /// outside the zone → `OUT_OF_BOUNDS`.
     #[graphql(directive = authenticated::apply())]
-    async fn move_actor(&self, ctx: &Context<'_>, actor_id: ID, x: f64, y: f64) -> ApiResult<Position> {
+    async fn move_actor(
+        &self,
+        ctx: &Context<'_>,
+        actor_id: ID,
+        x: f64,
+        y: f64,
+    ) -> ApiResult<Position> {
         let viewer = ctx.viewer()?;
         Ok(Position(
-            world(ctx).move_actor(viewer, parse_id(&actor_id)?, x, y).await?,
+            world(ctx)
+                .move_actor(viewer, parse_id(&actor_id)?, x, y)
+                .await?,
         ))
     }
 
     /// Takes the signed-in player's actor to a zone's centre.
     #[graphql(directive = authenticated::apply())]
-    async fn enter_zone(&self, ctx: &Context<'_>, actor_id: ID, zone_id: ID) -> ApiResult<Position> {
+    async fn enter_zone(
+        &self,
+        ctx: &Context<'_>,
+        actor_id: ID,
+        zone_id: ID,
+    ) -> ApiResult<Position> {
         let viewer = ctx.viewer()?;
         Ok(Position(
-            world(ctx).enter_zone(viewer, parse_id(&actor_id)?, &zone_id).await?,
+            world(ctx)
+                .enter_zone(viewer, parse_id(&actor_id)?, &zone_id)
+                .await?,
         ))
     }
 }
@@ -512,7 +531,11 @@ impl AdminMutation {
 
     /// Founds a territory with its structures.
     #[graphql(requires_scopes = "admin")]
-    async fn create_territory(&self, ctx: &Context<'_>, input: TerritoryInput) -> ApiResult<Territory> {
+    async fn create_territory(
+        &self,
+        ctx: &Context<'_>,
+        input: TerritoryInput,
+    ) -> ApiResult<Territory> {
         let viewer = ctx.viewer()?;
         let owner = input.owner_guild_id.as_ref().map(parse_id).transpose()?;
         let structures = input

@@ -197,13 +197,18 @@ impl World {
     }
 
     /// Where each of `actor_ids` stands (spawn for those that never moved).
-    pub async fn placements(&self, actor_ids: &[Uuid]) -> Result<HashMap<Uuid, Placement>, WorldError> {
+    pub async fn placements(
+        &self,
+        actor_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Placement>, WorldError> {
         let rows = actor_position::Entity::find()
             .filter(actor_position::Column::ActorId.is_in(actor_ids.iter().copied()))
             .all(&self.db)
             .await?;
-        let mut found: HashMap<Uuid, Placement> =
-            rows.into_iter().map(|row| (row.actor_id, row.into())).collect();
+        let mut found: HashMap<Uuid, Placement> = rows
+            .into_iter()
+            .map(|row| (row.actor_id, row.into()))
+            .collect();
         if found.len() < actor_ids.len() {
             let spawn = self.spawn().await?;
             for id in actor_ids {
@@ -226,7 +231,9 @@ impl World {
 
     async fn placement(&self, actor_id: Uuid) -> Result<Placement, WorldError> {
         let mut found = self.placements(&[actor_id]).await?;
-        Ok(found.remove(&actor_id).expect("placements answers every id asked"))
+        Ok(found
+            .remove(&actor_id)
+            .expect("placements answers every id asked"))
     }
 
     /// The viewer's actor's position row, locked, created at spawn on first use.
@@ -246,8 +253,16 @@ impl World {
             None => {
                 self.directory.owned_by(actor_id, viewer).await?;
                 let spawn = self.spawn().await?;
-                self.upsert_position(txn, actor_id, viewer.user_id, &spawn.zone_id, spawn.x, spawn.y, false)
-                    .await?;
+                self.upsert_position(
+                    txn,
+                    actor_id,
+                    viewer.user_id,
+                    &spawn.zone_id,
+                    spawn.x,
+                    spawn.y,
+                    false,
+                )
+                .await?;
                 locked(txn).await?.ok_or(KitError::NotFound("actor"))?
             }
         };
@@ -311,7 +326,9 @@ impl World {
             return Err(WorldError::OutOfBounds { x, y });
         }
         let now = now_ms();
-        let elapsed_ms = (now - row.moved_at_ms).max(self.rules.min_move_interval_ms).max(1);
+        let elapsed_ms = (now - row.moved_at_ms)
+            .max(self.rules.min_move_interval_ms)
+            .max(1);
         let travelled = distance((row.x, row.y), (x, y));
         let speed = travelled * 1000.0 / elapsed_ms as f64;
         if speed > zone.max_speed * self.rules.speed_tolerance {
@@ -402,10 +419,14 @@ impl World {
         let zone = self.zone(zone_id).await?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
-            return Err(KitError::BadUserInput("a territory name has 1 to 64 characters".into()).into());
+            return Err(
+                KitError::BadUserInput("a territory name has 1 to 64 characters".into()).into(),
+            );
         }
         if structures.is_empty() {
-            return Err(KitError::BadUserInput("a territory needs at least one structure".into()).into());
+            return Err(
+                KitError::BadUserInput("a territory needs at least one structure".into()).into(),
+            );
         }
         for built in &structures {
             if built.max_hp <= 0 || built.defense < 0 || built.name.trim().is_empty() {
@@ -415,7 +436,10 @@ impl World {
                 .into());
             }
             if !zones::contains(&zone, built.x, built.y) {
-                return Err(WorldError::OutOfBounds { x: built.x, y: built.y });
+                return Err(WorldError::OutOfBounds {
+                    x: built.x,
+                    y: built.y,
+                });
             }
         }
         let txn = begin_write(&self.db).await?;
@@ -481,7 +505,10 @@ impl World {
     }
 
     /// Territories by id.
-    pub async fn territories_by_ids(&self, ids: &[Uuid]) -> Result<Vec<territory::Model>, WorldError> {
+    pub async fn territories_by_ids(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<Vec<territory::Model>, WorldError> {
         Ok(territory::Entity::find()
             .filter(territory::Column::Id.is_in(ids.iter().copied()))
             .all(&self.db)
@@ -529,7 +556,12 @@ impl World {
                     .one(&self.db)
                     .await?
                     .ok_or(KitError::NotFound("territory"))?;
-                (held.zone_id, (found.x, found.y), Some(found.defense), found.hp == 0)
+                (
+                    held.zone_id,
+                    (found.x, found.y),
+                    Some(found.defense),
+                    found.hp == 0,
+                )
             }
         };
         let same_zone = target_zone == zone.id;
@@ -752,8 +784,13 @@ impl World {
     }
 
     /// Forgets a deleted actor's position.
-    pub async fn forget_actor(txn: &DatabaseTransaction, actor_id: Uuid) -> Result<(), sea_orm::DbErr> {
-        actor_position::Entity::delete_by_id(actor_id).exec(txn).await?;
+    pub async fn forget_actor(
+        txn: &DatabaseTransaction,
+        actor_id: Uuid,
+    ) -> Result<(), sea_orm::DbErr> {
+        actor_position::Entity::delete_by_id(actor_id)
+            .exec(txn)
+            .await?;
         Ok(())
     }
 }

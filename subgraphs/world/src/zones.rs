@@ -61,12 +61,18 @@ pub fn weather_at(zone: &world_zone::Model, now_ms: i64) -> (Weather, Option<i64
     let slot = now_ms.div_euclid(period_ms);
     let len = i64::try_from(cycle.len()).unwrap_or(1);
     let index = usize::try_from(slot.rem_euclid(len)).unwrap_or(0);
-    (Weather::from_code(&cycle[index]), Some((slot + 1) * period_ms))
+    (
+        Weather::from_code(&cycle[index]),
+        Some((slot + 1) * period_ms),
+    )
 }
 
 /// Whether (`x`, `y`) lies inside `zone`.
 pub fn contains(zone: &world_zone::Model, x: f64, y: f64) -> bool {
-    x.is_finite() && y.is_finite() && (0.0..=zone.width).contains(&x) && (0.0..=zone.height).contains(&y)
+    x.is_finite()
+        && y.is_finite()
+        && (0.0..=zone.width).contains(&x)
+        && (0.0..=zone.height).contains(&y)
 }
 
 /// The middle of `zone`, where arrivals stand.
@@ -105,8 +111,13 @@ pub async fn project(
             return Ok(());
         }
     };
-    let existing = world_zone::Entity::find_by_id(id.to_string()).one(db).await?;
-    if existing.as_ref().is_some_and(|stored| stored.version >= version) {
+    let existing = world_zone::Entity::find_by_id(id.to_string())
+        .one(db)
+        .await?;
+    if existing
+        .as_ref()
+        .is_some_and(|stored| stored.version >= version)
+    {
         return Ok(());
     }
     let model = world_zone::ActiveModel {
@@ -156,7 +167,10 @@ mod tests {
 
     #[test]
     fn a_single_weather_never_changes() {
-        assert_eq!(weather_at(&zone(&["RAIN"], 60), 123_456), (Weather::Rain, None));
+        assert_eq!(
+            weather_at(&zone(&["RAIN"], 60), 123_456),
+            (Weather::Rain, None)
+        );
         assert_eq!(weather_at(&zone(&[], 60), 5), (Weather::Clear, None));
     }
 
