@@ -172,7 +172,7 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
         .expect("max hp");
     assert_eq!(
         first["targetHpAfter"].as_i64(),
-        Some(max_hp - first["damage"].as_i64().unwrap())
+        Some(max_hp - first["damage"].as_i64().expect("in the response"))
     );
     let mp_after = first["caster"]["resources"]["mp"]["current"]
         .as_i64()
@@ -180,7 +180,9 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
     // Full MP before (regeneration cannot add to a full pool), 25 less after.
     assert_eq!(
         mp(&before),
-        before["resources"]["mp"]["max"].as_i64().unwrap()
+        before["resources"]["mp"]["max"]
+            .as_i64()
+            .expect("in the response")
     );
     assert_eq!(mp_after, mp(&before) - 25);
     assert!(!fireball_cooldown(&app.resources(&mage.player, &mage.actor_id).await).is_null());
@@ -191,8 +193,10 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
     assert_eq!(replay.data()["castSkill"]["replayed"], true);
     let warrior_now = app.resources(&warrior.player, &warrior.actor_id).await;
     assert!(
-        warrior_now["resources"]["hp"]["current"].as_i64().unwrap()
-            <= max_hp - first["damage"].as_i64().unwrap() + 2
+        warrior_now["resources"]["hp"]["current"]
+            .as_i64()
+            .expect("in the response")
+            <= max_hp - first["damage"].as_i64().expect("in the response") + 2
     );
     // Another key at once: on cooldown, nothing spent.
     let again = app.cast(&mage, at_warrior.clone(), "second").await;
@@ -212,7 +216,7 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
     assert!(rain.errors().is_empty(), "{:?}", rain.errors());
     let rain = rain.data()["castSkill"].clone();
     assert_eq!(rain["weather"], "RAIN");
-    let critical = rain["critical"].as_bool().unwrap();
+    let critical = rain["critical"].as_bool().expect("in the response");
     assert_eq!(
         rain["damage"].as_i64(),
         Some(expected_damage(Weather::Rain, critical))
@@ -344,10 +348,13 @@ async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild(
         .await;
     assert!(created.errors().is_empty(), "{:?}", created.errors());
     let territory = created.data()["createTerritory"].clone();
-    let territory_id = territory["id"].as_str().unwrap().to_string();
+    let territory_id = territory["id"]
+        .as_str()
+        .expect("in the response")
+        .to_string();
     let structure_id = territory["structures"][0]["id"]
         .as_str()
-        .unwrap()
+        .expect("in the response")
         .to_string();
     app.place(&admin, &mage.actor_id, &zone, 100.0, 100.0).await;
 

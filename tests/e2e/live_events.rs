@@ -230,7 +230,7 @@ async fn concurrent_first_claims_are_granted_once() {
             assert!(response.errors().is_empty(), "{:?}", response.errors());
             response.data()["claimLiveEventReward"]["id"]
                 .as_str()
-                .unwrap()
+                .expect("in the response")
                 .to_string()
         })
         .collect();

@@ -100,7 +100,7 @@ async fn rating_bands_form_balanced_matches_and_an_outlier_waits_for_its_window_
         .collect();
     let matches: HashMap<String, &Value> = found
         .values()
-        .map(|m| (m["id"].as_str().unwrap().to_string(), m))
+        .map(|m| (m["id"].as_str().expect("in the response").to_string(), m))
         .collect();
     let mut seen = HashSet::new();
     for matched in matches.values() {
@@ -111,9 +111,9 @@ async fn rating_bands_form_balanced_matches_and_an_outlier_waits_for_its_window_
             .flat_map(|t| {
                 t["actorIds"]
                     .as_array()
-                    .unwrap()
+                    .expect("in the response")
                     .iter()
-                    .map(|a| a.as_str().unwrap())
+                    .map(|a| a.as_str().expect("in the response"))
             })
             .collect();
         assert!(
@@ -124,14 +124,15 @@ async fn rating_bands_form_balanced_matches_and_an_outlier_waits_for_its_window_
             assert!(seen.insert(member.to_string()), "nobody is in two matches");
         }
         let member_ratings: Vec<i64> = members.iter().map(|m| rating_of[m]).collect();
-        let spread = member_ratings.iter().max().unwrap() - member_ratings.iter().min().unwrap();
+        let spread = member_ratings.iter().max().expect("in the response")
+            - member_ratings.iter().min().expect("in the response");
         assert!(
             spread <= 100,
             "a match stays within its band: {member_ratings:?}"
         );
         let averages: Vec<f64> = teams
             .iter()
-            .map(|t| t["averageRating"].as_f64().unwrap())
+            .map(|t| t["averageRating"].as_f64().expect("in the response"))
             .collect();
         assert!(
             (averages[0] - averages[1]).abs() <= 30.0,
@@ -179,9 +180,9 @@ async fn rating_bands_form_balanced_matches_and_an_outlier_waits_for_its_window_
     let matched = &found[outlier];
     let members: usize = matched["teams"]
         .as_array()
-        .unwrap()
+        .expect("in the response")
         .iter()
-        .map(|t| t["actorIds"].as_array().unwrap().len())
+        .map(|t| t["actorIds"].as_array().expect("in the response").len())
         .sum();
     assert_eq!(members, 4);
     for q in &late {
