@@ -314,3 +314,39 @@ macro_rules! on_every_document_store {
         }
     };
 }
+
+/// Reading responses of a schema executed in-process (`schema.execute(request)`), as
+/// service crates' tests do.
+pub mod schema_response {
+    use async_graphql::Response;
+    use serde_json::Value;
+
+    /// The data of a response without errors.
+    pub fn data(response: Response) -> Value {
+        assert!(
+            response.errors.is_empty(),
+            "unexpected errors: {:?}",
+            response.errors
+        );
+        response.data.into_json().expect("data is JSON")
+    }
+
+    /// The `extensions.code` of a response's first error.
+    pub fn code(response: &Response) -> Option<String> {
+        let error = response.errors.first()?;
+        match error.extensions.as_ref()?.get("code")? {
+            async_graphql::Value::String(code) => Some(code.clone()),
+            _ => None,
+        }
+    }
+
+    /// Asserts the response failed with `expected`.
+    pub fn assert_code(response: &Response, expected: &str) {
+        assert_eq!(
+            code(response).as_deref(),
+            Some(expected),
+            "expected {expected}, got {:?}",
+            response.errors
+        );
+    }
+}

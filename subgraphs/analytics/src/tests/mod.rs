@@ -106,21 +106,4 @@ pub fn at(month: u32, day: u32, hour: u32) -> DateTime<Utc> {
         .expect("a valid time")
 }
 
-/// The `extensions.code` of a response's first error.
-pub fn code(response: &Response) -> Option<String> {
-    let error = response.errors.first()?;
-    match error.extensions.as_ref()?.get("code")? {
-        async_graphql::Value::String(code) => Some(code.clone()),
-        _ => None,
-    }
-}
-
-/// Asserts the response failed with `expected`.
-pub fn assert_code(response: &Response, expected: &str) {
-    assert_eq!(
-        code(response).as_deref(),
-        Some(expected),
-        "expected {expected}, got {:?}",
-        response.errors
-    );
-}
+pub use subgraph_kit::testing::schema_response::assert_code;
