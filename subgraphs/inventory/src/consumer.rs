@@ -11,6 +11,7 @@ use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, DbErr};
 use serde::Deserialize;
 use subgraph_kit::events::consumer::EventHandler;
+use subgraph_kit::events::topics::ContentPublished;
 use subgraph_kit::events::EventEnvelope;
 use subgraph_kit::ErrorCode;
 use uuid::Uuid;
@@ -21,14 +22,6 @@ use crate::service::Inventory;
 /// Handles `content.events`.
 pub struct ContentEvents;
 
-#[derive(Deserialize)]
-struct Published {
-    kind: String,
-    id: String,
-    version: i32,
-    definition: serde_json::Value,
-}
-
 impl EventHandler for ContentEvents {
     type Committed = ();
 
@@ -38,27 +31,18 @@ impl EventHandler for ContentEvents {
         txn: DatabaseTransaction,
     ) -> BoxFuture<'a, Result<(DatabaseTransaction, ()), DbErr>> {
         Box::pin(async move {
-            if event.event_type != "content.published" {
-                return Ok((txn, ()));
-            }
-            match serde_json::from_value::<Published>(event.payload.clone()) {
-                Ok(published)
-                    if [catalog::ITEM, catalog::RECIPE].contains(&published.kind.as_str()) =>
-                {
-                    catalog::project(
-                        &txn,
-                        &published.kind,
-                        &published.id,
-                        published.version,
-                        published.definition,
-                    )
-                    .await?;
-                    tracing::info!(kind = %published.kind, id = %published.id, version = published.version, "catalogue entry refreshed");
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(event_id = %event.id, cause = %err, "unreadable content.published skipped");
-                }
+            if let Some(published) =
+                ContentPublished::of_kind(event, &[catalog::ITEM, catalog::RECIPE])
+            {
+                catalog::project(
+                    &txn,
+                    &published.kind,
+                    &published.id,
+                    published.version,
+                    published.definition,
+                )
+                .await?;
+                tracing::info!(kind = %published.kind, id = %published.id, version = published.version, "catalogue entry refreshed");
             }
             Ok((txn, ()))
         })

@@ -5,8 +5,8 @@
 
 use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, DbErr};
-use serde::Deserialize;
 use subgraph_kit::events::consumer::EventHandler;
+use subgraph_kit::events::topics::ContentPublished;
 use subgraph_kit::events::EventEnvelope;
 use uuid::Uuid;
 
@@ -15,14 +15,6 @@ use crate::zones;
 
 /// Handles `content.events`.
 pub struct ContentEvents;
-
-#[derive(Deserialize)]
-struct Published {
-    kind: String,
-    id: String,
-    version: i32,
-    definition: serde_json::Value,
-}
 
 impl EventHandler for ContentEvents {
     type Committed = ();
@@ -33,19 +25,10 @@ impl EventHandler for ContentEvents {
         txn: DatabaseTransaction,
     ) -> BoxFuture<'a, Result<(DatabaseTransaction, ()), DbErr>> {
         Box::pin(async move {
-            if event.event_type != "content.published" {
-                return Ok((txn, ()));
-            }
-            match serde_json::from_value::<Published>(event.payload.clone()) {
-                Ok(published) if published.kind == "ZONE" => {
-                    zones::project(&txn, &published.id, published.version, published.definition)
-                        .await?;
-                    tracing::info!(zone_id = %published.id, version = published.version, "zone refreshed");
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(event_id = %event.id, cause = %err, "unreadable content.published skipped");
-                }
+            if let Some(published) = ContentPublished::of_kind(event, &["ZONE"]) {
+                zones::project(&txn, &published.id, published.version, published.definition)
+                    .await?;
+                tracing::info!(zone_id = %published.id, version = published.version, "zone refreshed");
             }
             Ok((txn, ()))
         })

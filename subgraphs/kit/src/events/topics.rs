@@ -64,3 +64,39 @@ pub const LIVE_EVENTS: &str = "live_events.events";
 /// Sanctions and anomaly flags (`anticheat.flagged`, `anticheat.sanction_applied`,
 /// `anticheat.sanction_lifted`), published by anticheat, keyed by user id.
 pub const ANTICHEAT: &str = "anticheat.events";
+
+/// The event type of a published definition on [`CONTENT`].
+pub const CONTENT_PUBLISHED: &str = "content.published";
+
+/// The payload of `content.published`: the definition's kind and id, its version, and
+/// the published document (camelCase JSON, as in the graph).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ContentPublished {
+    /// `ITEM`, `SKILL`, `RECIPE`, `ZONE` or `EVENT`.
+    pub kind: String,
+    /// The definition's id.
+    pub id: String,
+    /// Its published version (newer versions win).
+    pub version: i32,
+    /// The published document.
+    pub definition: serde_json::Value,
+}
+
+impl ContentPublished {
+    /// The published definition `event` carries if it is a `content.published` of
+    /// `kind`. An unreadable payload is logged and skipped: content validated it, and a
+    /// contract bug must not block the topic.
+    pub fn of_kind(event: &super::EventEnvelope, kinds: &[&str]) -> Option<ContentPublished> {
+        if event.event_type != CONTENT_PUBLISHED {
+            return None;
+        }
+        match serde_json::from_value::<ContentPublished>(event.payload.clone()) {
+            Ok(published) if kinds.contains(&published.kind.as_str()) => Some(published),
+            Ok(_) => None,
+            Err(err) => {
+                tracing::warn!(event_id = %event.id, cause = %err, "unreadable content.published skipped");
+                None
+            }
+        }
+    }
+}
