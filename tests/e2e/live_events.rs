@@ -21,6 +21,41 @@ const CLAIM: &str = "mutation($e: ID!, $a: ID!, $k: String!) { claimLiveEventRew
 const BAG: &str =
     "query($id: ID!) { actor(id: $id) { inventory { items { definitionId quantity } } } }";
 
+/// Saves and publishes the event `id` (a new version each time) running until `ends_at`.
+async fn schedule(
+    app: &TestApp,
+    admin: &Player,
+    id: &str,
+    max_score: i64,
+    quantity: i64,
+    ends_at: chrono::DateTime<Utc>,
+) {
+    let input = json!({
+        "id": id, "name": id, "startsAt": (Utc::now() - ChronoDuration::minutes(1)).to_rfc3339(),
+        "endsAt": ends_at.to_rfc3339(), "maxScorePerSubmission": max_score,
+        "rewards": [{ "itemId": "health_potion", "quantity": quantity }],
+    });
+    let saved = app
+        .client
+        .as_user(&admin.access_token, SAVE_EVENT, json!({ "input": input }))
+        .await;
+    assert!(saved.errors().is_empty(), "{:?}", saved.errors());
+    let published = app
+        .client
+        .as_user(&admin.access_token, PUBLISH_EVENT, json!({ "id": id }))
+        .await;
+    assert!(published.errors().is_empty(), "{:?}", published.errors());
+}
+
+/// Waits until the events service reports `id` as `status`.
+async fn wait_for_status(app: &TestApp, id: &str, status: &str) {
+    eventually(&format!("the event to be {status}"), || async {
+        let event = app.client.anonymous(EVENT, json!({ "id": id })).await;
+        (event.data()["liveEvent"]["status"] == status).then_some(())
+    })
+    .await;
+}
+
 async fn potions(app: &TestApp, character: &Character) -> i64 {
     let bag = app
         .client
@@ -46,25 +81,16 @@ async fn an_event_reward_claimed_twice_and_concurrently_is_granted_once() {
     let hunter = app.new_character("Hunter", "RANGER").await;
     let rival = app.new_character("Rival", "RANGER").await;
     let id = unique("hunt_");
-    let ends_at = Utc::now() + ChronoDuration::seconds(6);
-    let input = json!({
-        "id": id, "name": "The Hunt", "startsAt": (Utc::now() - ChronoDuration::minutes(1)).to_rfc3339(),
-        "endsAt": ends_at.to_rfc3339(), "maxScorePerSubmission": 100,
-        "rewards": [{ "itemId": "health_potion", "quantity": 2 }],
-    });
-    let saved = app
-        .client
-        .as_user(&admin.access_token, SAVE_EVENT, json!({ "input": input }))
-        .await;
-    assert!(saved.errors().is_empty(), "{:?}", saved.errors());
-    app.client
-        .as_user(&admin.access_token, PUBLISH_EVENT, json!({ "id": id }))
-        .await;
-    eventually("the event to run", || async {
-        let event = app.client.anonymous(EVENT, json!({ "id": id })).await;
-        (event.data()["liveEvent"]["status"] == "RUNNING").then_some(())
-    })
+    schedule(
+        &app,
+        &admin,
+        &id,
+        100,
+        2,
+        Utc::now() + ChronoDuration::minutes(10),
+    )
     .await;
+    wait_for_status(&app, &id, "RUNNING").await;
 
     for (character, score) in [(&hunter, 80), (&rival, 30)] {
         let token = &character.player.access_token;
@@ -126,11 +152,18 @@ async fn an_event_reward_claimed_twice_and_concurrently_is_granted_once() {
         .await
         .assert_error_code("EVENT_NOT_ENDED");
 
-    eventually("the event to end", || async {
-        let event = app.client.anonymous(EVENT, json!({ "id": id })).await;
-        (event.data()["liveEvent"]["status"] == "ENDED").then_some(())
-    })
+    // Ended early by a new version (on Kafka a definition may take seconds to arrive,
+    // so the event was scheduled for long enough to join and score first).
+    schedule(
+        &app,
+        &admin,
+        &id,
+        100,
+        2,
+        Utc::now() + ChronoDuration::seconds(1),
+    )
     .await;
+    wait_for_status(&app, &id, "ENDED").await;
     let first = app
         .client
         .as_user(
@@ -184,22 +217,16 @@ async fn concurrent_first_claims_are_granted_once() {
     let admin = app.admin().await;
     let hunter = app.new_character("Hunter", "RANGER").await;
     let id = unique("sprint_");
-    let input = json!({
-        "id": id, "name": "Sprint", "startsAt": (Utc::now() - ChronoDuration::minutes(1)).to_rfc3339(),
-        "endsAt": (Utc::now() + ChronoDuration::seconds(4)).to_rfc3339(), "maxScorePerSubmission": 10,
-        "rewards": [{ "itemId": "health_potion", "quantity": 3 }],
-    });
-    app.client
-        .as_user(&admin.access_token, SAVE_EVENT, json!({ "input": input }))
-        .await;
-    app.client
-        .as_user(&admin.access_token, PUBLISH_EVENT, json!({ "id": id }))
-        .await;
-    eventually("the event to run", || async {
-        let event = app.client.anonymous(EVENT, json!({ "id": id })).await;
-        (event.data()["liveEvent"]["status"] == "RUNNING").then_some(())
-    })
+    schedule(
+        &app,
+        &admin,
+        &id,
+        10,
+        3,
+        Utc::now() + ChronoDuration::minutes(10),
+    )
     .await;
+    wait_for_status(&app, &id, "RUNNING").await;
     let token = &hunter.player.access_token;
     app.client
         .as_user(token, JOIN, json!({ "e": id, "a": hunter.actor_id }))
@@ -211,11 +238,16 @@ async fn concurrent_first_claims_are_granted_once() {
             json!({ "e": id, "a": hunter.actor_id, "s": 5, "k": "s" }),
         )
         .await;
-    eventually("the event to end", || async {
-        let event = app.client.anonymous(EVENT, json!({ "id": id })).await;
-        (event.data()["liveEvent"]["status"] == "ENDED").then_some(())
-    })
+    schedule(
+        &app,
+        &admin,
+        &id,
+        10,
+        3,
+        Utc::now() + ChronoDuration::seconds(1),
+    )
     .await;
+    wait_for_status(&app, &id, "ENDED").await;
     let burst = join_all((0..10).map(|n| {
         app.client.as_user(
             token,
