@@ -3,6 +3,7 @@
 # missing) and prints its admin URL. Idempotent: a server already running there is reused.
 #
 #   url=$(scripts/postgres.sh)        # start (or reuse) and print the URL
+#   scripts/postgres.sh clean         # drop the chaos_test_* databases earlier runs left
 #   scripts/postgres.sh stop
 set -euo pipefail
 
@@ -21,6 +22,17 @@ as_postgres() {
 bin=$(find_bin)
 if [ "${1:-start}" = stop ]; then
   [ -n "$bin" ] && [ -d "$dir" ] && as_postgres "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
+  exit 0
+fi
+
+if [ "${1:-start}" = clean ]; then
+  # Every test creates its own databases and none drops them (a test cannot run async
+  # cleanup when it panics); without this the cluster grows by gigabytes per run.
+  psql="$bin/psql -h 127.0.0.1 -p $port -U postgres -d postgres -qAt"
+  $psql -c "SELECT datname FROM pg_database WHERE datname LIKE 'chaos_test_%'" |
+    while read -r name; do
+      $psql -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null
+    done
   exit 0
 fi
 

@@ -62,6 +62,10 @@ impl GraphqlResponse {
     }
 }
 
+/// How long a test waits for one HTTP answer: a hung request fails with its query
+/// instead of the test runner's timeout.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(45);
+
 /// A GraphQL-over-HTTP client for one endpoint.
 #[derive(Debug, Clone)]
 pub struct GraphqlClient {
@@ -74,7 +78,10 @@ impl GraphqlClient {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(HTTP_TIMEOUT)
+                .build()
+                .expect("the HTTP client builds"),
         }
     }
 
@@ -111,7 +118,10 @@ impl GraphqlClient {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.expect("the endpoint answers");
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("no answer to {query}: {err}"));
         let status = response.status().as_u16();
         let text = response.text().await.expect("the body is readable");
         let body = serde_json::from_str(&text)

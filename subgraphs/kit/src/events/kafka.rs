@@ -142,7 +142,14 @@ impl EventBus for KafkaBus {
                                             partition,
                                             Offset::Offset(offset + 1),
                                         )?;
-                                        committer.commit(&commit, CommitMode::Sync)?;
+                                        // Async: librdkafka sends the commit from its
+                                        // own threads. A synchronous commit blocks the
+                                        // calling thread until the coordinator answers
+                                        // (through a rebalance, indefinitely), which
+                                        // stalls every task on that runtime thread. A
+                                        // commit lost to a crash only means a redelivery,
+                                        // which consumers apply once (see consumer.rs).
+                                        committer.commit(&commit, CommitMode::Async)?;
                                         Ok(())
                                     })
                                 }))
