@@ -4,7 +4,8 @@
 # again on real PostgreSQL, Redis, a Kafka-protocol broker and a MongoDB-protocol server
 # that this script starts on 127.0.0.1 (PostgreSQL and Redis installed with apt when
 # missing, the Tansu broker fetched and checksum-verified, SecantusDB from PyPI in a
-# venv; see scripts/{postgres,redis,kafka,mongo}.sh).
+# venv; see scripts/{postgres,redis,kafka,mongo}.sh). The deployment artefacts are
+# validated offline on the way (scripts/validate-manifests.sh).
 #
 # Builds use the release profile only (the same artifacts `cargo run --release` uses)
 # in a target directory outside the clone, so repeated runs are fast.
@@ -34,12 +35,17 @@ if [ ! -d composer/node_modules/@apollo/composition ]; then
   (cd composer && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+step "deployment manifests (deploy/k8s strictly against Kubernetes 1.30 and 1.37 schemas, docker-compose.yml against the Compose Specification)"
+scripts/validate-manifests.sh --self-test
+scripts/validate-manifests.sh deploy/k8s
+
 step "all tests on SQLite"
 run_tests --workspace --all-targets
 
 step "real engines: PostgreSQL, Redis, Kafka protocol (Tansu), MongoDB protocol (SecantusDB)"
 export CHAOS_TEST_POSTGRES_URL CHAOS_TEST_REDIS_URL CHAOS_TEST_KAFKA_BOOTSTRAP CHAOS_TEST_MONGODB_URL
 CHAOS_TEST_POSTGRES_URL=$(scripts/postgres.sh)
+scripts/postgres.sh clean
 CHAOS_TEST_REDIS_URL=$(scripts/redis.sh)
 CHAOS_TEST_KAFKA_BOOTSTRAP=$(scripts/kafka.sh)
 CHAOS_TEST_MONGODB_URL=$(scripts/mongo.sh)
@@ -53,5 +59,6 @@ run_tests -p content-subgraph -p analytics-subgraph -p payment-subgraph -p match
 
 step "end-to-end tests on the real engines"
 run_tests --test e2e
+scripts/postgres.sh clean
 
 step "all tests passed"

@@ -415,6 +415,8 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         bus: Arc::new(subgraph_kit::events::InProcessBus::default()),
         router_config: PathBuf::from("router/router.config.yaml"),
         supergraph: std::fs::canonicalize("schema/supergraph.graphql")?,
+        // The embedded default is for developers: GraphiQL and introspection on.
+        developer_tools: true,
     })
 }
 

@@ -85,6 +85,8 @@ pub struct SupergraphConfig {
     pub router_config: PathBuf,
     /// `schema/supergraph.graphql`.
     pub supergraph: PathBuf,
+    /// Introspection and GraphiQL on at the router (the file keeps them off).
+    pub developer_tools: bool,
 }
 
 /// Bound sockets for every part.
@@ -302,6 +304,7 @@ pub async fn start(
             .map(|name| (name.to_string(), url(name)))
             .collect(),
         jwks_url: Some(jwks_url),
+        developer_tools: config.developer_tools,
     };
     let router_config = chaos_router::load_config(&config.router_config, &overrides)?;
     let router = chaos_router::spawn(listeners.router, router_config)?;

@@ -17,6 +17,9 @@ pub struct RouterOverrides {
     pub subgraph_urls: BTreeMap<String, String>,
     /// Where the users service publishes its JWKS.
     pub jwks_url: Option<String>,
+    /// Schema introspection and the GraphiQL page on, whatever the file says (the
+    /// embedded default, for developers; the file's production values keep them off).
+    pub developer_tools: bool,
 }
 
 /// Why the configuration could not be built.
@@ -72,6 +75,10 @@ fn apply_overrides(
         config.jwt.jwks_providers =
             serde_json::from_value(json!([{ "source": "remote", "url": url }]))?;
     }
+    if overrides.developer_tools {
+        config.introspection = Some(serde_json::from_value(json!(true))?);
+        config.laboratory = serde_json::from_value(json!({ "enabled": true }))?;
+    }
     Ok(())
 }
 
@@ -96,6 +103,7 @@ mod tests {
                 "http://10.0.0.1:9/graphql".to_string(),
             )]),
             jwks_url: Some("http://10.0.0.1:9/.well-known/jwks.json".to_string()),
+            developer_tools: false,
         };
         let config = load_config(&path, &overrides).expect("loads");
         assert!(config.jwt.is_jwt_auth_enabled());

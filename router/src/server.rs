@@ -14,12 +14,14 @@ use hive_router::background_tasks::BackgroundTasksManager;
 use hive_router::config::HiveRouterConfig;
 use hive_router::ntex::web;
 use hive_router::ntex::SharedCfg;
+use hive_router::opentelemetry::metrics::MeterProvider;
 use hive_router::pipeline::long_lived_client_limit::LongLivedClientLimitService;
 use hive_router::pipeline::request_identifiers::RequestIdentifiersService;
 use hive_router::pipeline::request_summary::RequestSummaryService;
 use hive_router::pipeline::response_compression::ResponseCompressionService;
 use hive_router::plugins::plugins_service::PluginService;
-use hive_router::telemetry::TelemetryContext;
+use hive_router::telemetry::metrics::setup::{build_meter_provider_from_config, MetricsSetup};
+use hive_router::telemetry::{build_scope, PrometheusAttached, TelemetryContext};
 use hive_router::tokio;
 use hive_router::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use hive_router::{
@@ -106,7 +108,7 @@ pub fn spawn(
                 .build(hive_router::ntex::rt::DefaultRuntime);
             runner.block_on(async move {
                 match start(listener, config).await {
-                    Ok((server, mut background, shared)) => {
+                    Ok((server, mut background, shared, metrics)) => {
                         // The receiver lives until it gets a message, so this cannot fail.
                         let _ = ready_tx.send(Ok(server.clone()));
                         if let Err(err) = server.await {
@@ -114,6 +116,11 @@ pub fn spawn(
                         }
                         background.graceful_shutdown().await;
                         invoke_shutdown_hooks(&shared).await;
+                        if let Some(metrics) = metrics {
+                            if let Err(err) = metrics.provider.shutdown() {
+                                tracing::warn!(cause = %err, "router metrics shutdown failed");
+                            }
+                        }
                     }
                     Err(err) => {
                         let _ = ready_tx.send(Err(err));
@@ -142,15 +149,35 @@ type Started = (
     hive_router::ntex::server::Server,
     BackgroundTasksManager,
     Arc<hive_router::RouterSharedState>,
+    // Lives as long as the server: it owns the meters behind `/metrics`.
+    Option<MetricsSetup>,
 );
 
 async fn start(
     listener: std::net::TcpListener,
     config: &'static HiveRouterConfig,
 ) -> anyhow::Result<Started> {
-    let telemetry = TelemetryContext::from_propagation_config(
+    // Metrics as Hive's entrypoint sets them up (`telemetry.metrics` in the config), minus
+    // the global subscriber: a Prometheus exporter is served on the router's own port.
+    let resource = hive_router::telemetry::build_resource(&config.telemetry)
+        .map_err(|err| anyhow::anyhow!("router telemetry resource: {err}"))?;
+    let metrics = build_meter_provider_from_config(&config.telemetry, resource)
+        .map_err(|err| anyhow::anyhow!("router metrics: {err}"))?;
+    let meter = metrics
+        .as_ref()
+        .map(|setup| setup.provider.meter_with_scope(build_scope()));
+    let prometheus = metrics
+        .as_ref()
+        .and_then(|setup| setup.prometheus.as_ref())
+        .map(|prometheus| PrometheusAttached {
+            registry: prometheus.registry.clone(),
+            endpoint: prometheus.path.clone(),
+        });
+    let telemetry = TelemetryContext::from_propagation_config_with_meter(
         &config.telemetry.tracing.propagation,
         &config.log,
+        meter,
+        false,
     );
     let mut background = BackgroundTasksManager::new();
     let (shared_state, schema_state) =
@@ -164,7 +191,7 @@ async fn start(
         None,
     );
     paths
-        .detect_conflicts(&None)
+        .detect_conflicts(&prometheus)
         .map_err(|err| anyhow::anyhow!("router paths conflict: {err}"))?;
     let long_lived = LongLivedClientLimitService::new(config);
     let compression = ResponseCompressionService::new(config);
@@ -172,7 +199,10 @@ async fn start(
     let mut server = web::HttpServer::new(async move || {
         web::App::new()
             .middleware(long_lived.clone())
-            .middleware(PluginService::new(paths.clone(), None))
+            .middleware(PluginService::new(
+                paths.clone(),
+                prometheus.as_ref().map(|p| p.endpoint.clone()),
+            ))
             .middleware(RequestSummaryService::new(&graphql_path))
             .middleware(RequestIdentifiersService)
             .middleware(compression.clone())
@@ -180,7 +210,7 @@ async fn start(
             .state(schema_state.clone())
             .state(app_shared.telemetry_context.clone())
             .state(schema_state.callback_subscriptions.clone())
-            .configure(|m| configure_ntex_app(m, &paths, None))
+            .configure(|m| configure_ntex_app(m, &paths, prometheus.clone()))
     });
     if let Some(workers) = config.workers() {
         server = server.workers(workers.get());
@@ -191,5 +221,5 @@ async fn start(
         .disable_signals()
         .listen(listener)?
         .run();
-    Ok((server, background, shared_state))
+    Ok((server, background, shared_state, metrics))
 }

@@ -6,7 +6,7 @@ use crate::helpers::*;
 
 const GRANT: &str = "mutation($a: ID!, $n: Int!, $k: String!) { grantExperience(actorId: $a, amount: $n, idempotencyKey: $k) { amount levelBefore levelAfter experienceAfter replayed actor { level experience resources { hp { current max } } } } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actor_names_are_unique_and_validated_and_nothing_is_written_on_failure() {
     let app = spawn_app().await;
     let player = app.new_player().await;
@@ -69,7 +69,7 @@ async fn actor_names_are_unique_and_validated_and_nothing_is_written_on_failure(
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_creates_of_one_name_produce_one_actor() {
     let app = spawn_app().await;
     let name = unique("Twin");
@@ -95,7 +95,7 @@ async fn concurrent_creates_of_one_name_produce_one_actor() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn players_cannot_change_other_players_actors() {
     let app = spawn_app().await;
     let owner = app.new_player().await;
@@ -172,7 +172,7 @@ async fn players_cannot_change_other_players_actors() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_grant_experience_idempotently_and_levels_follow_the_curve() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -250,7 +250,7 @@ async fn admins_grant_experience_idempotently_and_levels_follow_the_curve() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalogue_queries_list_classes_and_seeded_skills() {
     let app = spawn_app().await;
     let response = app.client.anonymous("{ classes { class startingStats { strength } } skills(class: MAGE) { id element mpCost cooldownMs range } }", json!({})).await;
@@ -270,7 +270,7 @@ async fn catalogue_queries_list_classes_and_seeded_skills() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actor_updates_stream_through_the_router_with_fields_from_other_subgraphs() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -366,7 +366,7 @@ async fn actor_updates_stream_through_the_router_with_fields_from_other_subgraph
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn experience_grants_publish_one_domain_event_each_through_the_outbox() {
     let app = spawn_app().await;
     let group = format!("e2e-{}", uuid::Uuid::new_v4().simple());
@@ -439,7 +439,7 @@ async fn experience_grants_publish_one_domain_event_each_through_the_outbox() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actor_updates_also_stream_over_server_sent_events() {
     let app = spawn_app().await;
     let admin = app.admin().await;

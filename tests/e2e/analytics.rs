@@ -13,7 +13,7 @@ const ACTIVE: &str = "{ analyticsActivePlayers(granularity: DAY) { period active
 const DUEL: &str = "mutation($a: ID!) { enqueueMatchmaking(input: { actorId: $a, mode: \"duel\", region: \"eu\", idempotencyKey: \"duel\" }) { id } }";
 const GRANT: &str = "mutation($a: ID!, $k: String!) { grantItem(actorId: $a, itemId: \"health_potion\", quantity: 3, idempotencyKey: $k) { replayed } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn casts_matches_and_economy_movements_show_in_the_aggregates() {
     let app = spawn_app().await;
     let admin = app.admin().await;

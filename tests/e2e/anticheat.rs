@@ -37,7 +37,7 @@ async fn flag_kinds(app: &TestApp, admin: &Player, user_id: &str) -> Vec<String>
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn speed_and_cast_rate_hacks_are_flagged_and_a_ban_ends_every_session() {
     let app = spawn_app().await;
     let admin = app.admin().await;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_login_and_one_query_across_users_and_chaos() {
     let app = spawn_app().await;
     let name = unique("hero");
@@ -48,7 +48,7 @@ async fn register_login_and_one_query_across_users_and_chaos() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn me_without_a_valid_token_is_unauthenticated() {
     let app = spawn_app().await;
     let player = app.new_player().await;
@@ -100,7 +100,7 @@ async fn me_without_a_valid_token_is_unauthenticated() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_fail_and_then_lock_the_account() {
     let app = spawn_app().await;
     let name = unique("lock");
@@ -127,7 +127,7 @@ async fn wrong_passwords_fail_and_then_lock_the_account() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_from_one_address_lock_that_address() {
     let app = spawn_app().await;
     let name = unique("ip");
@@ -168,7 +168,7 @@ async fn repeated_failures_from_one_address_lock_that_address() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let app = spawn_app().await;
     let player = app.new_player().await;
@@ -213,7 +213,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_and_logout_all_end_sessions() {
     let app = spawn_app().await;
     let name = unique("out");
@@ -260,7 +260,7 @@ async fn logout_and_logout_all_end_sessions() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_rejects_bad_input_and_duplicates_without_writing() {
     let app = spawn_app().await;
     let admin = app.admin().await;

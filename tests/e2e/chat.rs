@@ -54,7 +54,7 @@ fn text_of(event: &Value) -> &str {
         .unwrap_or_default()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guild_message_reaches_every_member_live_with_the_sender_resolved_from_chaos() {
     let app = spawn_app().await;
     let ayla = app.new_character("Ayla", "MAGE").await;
@@ -148,7 +148,7 @@ async fn a_guild_message_reaches_every_member_live_with_the_sender_resolved_from
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_direct_message_notifies_the_recipient_only_when_not_watching() {
     let app = spawn_app().await;
     let ayla = app.new_character("Ayla", "MAGE").await;
@@ -220,7 +220,7 @@ async fn a_direct_message_notifies_the_recipient_only_when_not_watching() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_pages_both_ways_with_stable_cursors() {
     let app = spawn_app().await;
     let ayla = app.new_character("Ayla", "MAGE").await;
@@ -303,7 +303,7 @@ async fn history_pages_both_ways_with_stable_cursors() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limits_edits_mutes_and_reports() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -489,7 +489,7 @@ async fn limits_edits_mutes_and_reports() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mentioning_a_member_notifies_them() {
     let app = spawn_app().await;
     let ayla = app.new_character("Ayla", "MAGE").await;

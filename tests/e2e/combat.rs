@@ -135,7 +135,7 @@ fn fireball_cooldown(actor: &Value) -> Value {
         .clone()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_range_sanctuaries_and_mana(
 ) {
     let app = spawn_app().await;
@@ -287,7 +287,7 @@ async fn fireball_spends_mana_deals_the_formula_damage_and_respects_cooldown_ran
     app.supergraph.stop().await.expect("stops");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_after_mana_is_spent_is_compensated() {
     let app = spawn_app_with(|config| config.chaos.faults.fail_cast_after_spend = true).await;
     let admin = app.admin().await;
@@ -327,7 +327,7 @@ const TERRITORY_CHANGED: &str = "subscription($z: ID) { territoryChanged(zoneId:
 const GUILD_TERRITORIES: &str =
     "query($id: ID!) { guild(id: $id) { id territories { id name zoneId } } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destroying_the_last_structure_hands_the_territory_to_the_casters_guild() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -430,7 +430,7 @@ const ENTER: &str =
 const POSITION: &str =
     "query($id: ID!) { actor(id: $id) { position { zoneId x y } zone { id maxSpeed weather } } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moves_faster_than_the_zone_allows_are_refused_and_the_actor_stays() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -504,7 +504,7 @@ const GRANT: &str = "mutation($a: ID!, $i: String!, $q: Int!, $k: String!) { gra
 const BAG: &str =
     "query($id: ID!) { actor(id: $id) { inventory { items { definitionId quantity } } } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back() {
     let app = spawn_app().await;
     let admin = app.admin().await;

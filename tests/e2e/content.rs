@@ -30,7 +30,7 @@ fn elixir(id: &str, name: &str) -> serde_json::Value {
     })
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_draft_and_publish_items_players_see_only_published_versions() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -152,7 +152,7 @@ async fn admins_draft_and_publish_items_players_see_only_published_versions() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_published_skill_change_reaches_the_chaos_backend() {
     let app = spawn_app().await;
     let admin = app.admin().await;

@@ -9,7 +9,7 @@ use crate::helpers::*;
 const ME_GUILD: &str =
     "{ me { actors { id name guild { id name members { name } } guildRole { kind } } } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn join_guild_invite_notifies_the_invitee_live_and_accepting_shows_the_member() {
     let app = spawn_app().await;
     let ayla = app.new_character("Ayla", "WARRIOR").await;
@@ -139,7 +139,7 @@ async fn join_guild_invite_notifies_the_invitee_live_and_accepting_shows_the_mem
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guild_commands_check_ownership_roles_and_limits() {
     let app = spawn_app().await;
     let leader = app.new_character("Lead", "WARRIOR").await;
@@ -389,7 +389,7 @@ async fn guild_commands_check_ownership_roles_and_limits() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_leaders_actor_passes_the_guild_to_the_next_member() {
     let app = spawn_app().await;
     let leader = app.new_character("Old", "WARRIOR").await;
@@ -436,7 +436,7 @@ async fn deleting_a_leaders_actor_passes_the_guild_to_the_next_member() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_follow_membership_changes_live_and_declines_change_nothing() {
     let app = spawn_app().await;
     let leader = app.new_character("Lead", "WARRIOR").await;
@@ -515,7 +515,7 @@ async fn members_follow_membership_changes_live_and_declines_change_nothing() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_inbox_pages_marks_and_deletes() {
     let app = spawn_app().await;
     let player = app.new_character("Inbox", "MAGE").await;

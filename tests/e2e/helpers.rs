@@ -258,6 +258,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         bus: bus.clone(),
         router_config: repo_path("router/router.config.yaml"),
         supergraph: repo_path("schema/supergraph.graphql"),
+        // As `chaos` runs; the security tests turn them off to see production's router.
+        developer_tools: true,
     };
     configure(&mut config);
     let listeners = Listeners::bind("127.0.0.1", 0).await.expect("binds port 0");
@@ -375,6 +377,19 @@ impl TestApp {
     pub fn mint(&self, claims: &AccessClaims) -> String {
         self.keys.sign(claims).expect("signs")
     }
+}
+
+/// `GET url` as a browser (`accept: text/html`) or a probe would send it: status and
+/// body. The client is dropped afterwards, so no idle connection holds a graceful stop.
+pub async fn http_get(url: &str, accept: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .get(url)
+        .header("accept", accept)
+        .send()
+        .await
+        .expect("answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
 }
 
 /// How long a test waits for something that crosses the event bus (a consumer group

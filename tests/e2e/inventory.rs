@@ -107,7 +107,7 @@ fn hp(value: &Value) -> (i64, i64) {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_health_potion_heals_a_hurt_actor_and_leaves_the_stack() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -214,7 +214,7 @@ async fn a_health_potion_heals_a_hurt_actor_and_leaves_the_stack() {
     assert!(current < 20, "the empty stack healed: {current}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nobody_uses_or_sees_another_players_items() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -274,7 +274,7 @@ async fn nobody_uses_or_sees_another_players_items() {
     assert_eq!(total(&app, &aria, "iron_ore").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grants_are_idempotent_stack_and_respect_the_bag() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -316,7 +316,7 @@ async fn grants_are_idempotent_stack_and_respect_the_bag() {
     assert_eq!(total(&app, &aria, "iron_sword").await, free);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn equipping_a_sword_raises_attack_in_the_same_result() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -382,7 +382,7 @@ async fn equipping_a_sword_raises_attack_in_the_same_result() {
     assert_eq!(attack(&unequipped.data()["unequipItem"]["actor"]), base);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crafting_consumes_and_produces_in_one_step() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -422,7 +422,7 @@ async fn crafting_consumes_and_produces_in_one_step() {
     assert_eq!(total(&app, &aria, "iron_ingot").await, 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trade_moves_both_sides_only_when_both_confirm_the_same_offers() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -495,7 +495,7 @@ async fn a_trade_moves_both_sides_only_when_both_confirm_the_same_offers() {
         .assert_error_code("TRADE_NOT_OPEN");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_uses_crafts_and_trades_never_dupe_or_lose_items() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -596,7 +596,7 @@ async fn fifty_concurrent_uses_crafts_and_trades_never_dupe_or_lose_items() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guild_storage_takes_deposits_from_members_and_withdrawals_by_permission() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -687,7 +687,7 @@ async fn the_guild_storage_takes_deposits_from_members_and_withdrawals_by_permis
     assert_eq!(log[1]["actor"]["name"], member.name);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_elixir_buffs_strength_for_a_while() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -730,7 +730,7 @@ async fn an_elixir_buffs_strength_for_a_while() {
     assert_eq!(actor["activeBuffs"][0]["strength"], 5);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_actors_bag_and_open_trades_go_with_it() {
     let app = spawn_app().await;
     let admin = app.admin().await;

@@ -74,7 +74,7 @@ async fn potions(app: &TestApp, character: &Character) -> i64 {
         .sum()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_reward_claimed_twice_and_concurrently_is_granted_once() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -211,7 +211,7 @@ async fn an_event_reward_claimed_twice_and_concurrently_is_granted_once() {
     app.supergraph.stop().await.expect("stops");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_claims_are_granted_once() {
     let app = spawn_app().await;
     let admin = app.admin().await;

@@ -84,7 +84,7 @@ async fn matches_found(players: &mut [Queued], patience: Duration) -> HashMap<St
     found
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rating_bands_form_balanced_matches_and_an_outlier_waits_for_its_window_to_widen() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -191,7 +191,7 @@ async fn rating_bands_form_balanced_matches_and_an_outlier_waits_for_its_window_
     app.supergraph.stop().await.expect("stops");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_active_ticket_per_mode_and_tickets_are_the_players_own() {
     let app = spawn_app().await;
     let player = app.new_character("Solo", "RANGER").await;

@@ -64,7 +64,7 @@ fn balanced(trial: &Value) -> bool {
         .all(|line| line["amount"] == 0)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_receipt_is_redeemed_once() {
     let app = spawn_app().await;
     let player = app.new_player().await;
@@ -125,7 +125,7 @@ async fn a_signed_receipt_is_redeemed_once() {
     assert_eq!(hard(&app, &player).await, 100);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wallet_purchase_delivers_its_items_exactly_once() {
     let app = spawn_app().await;
     let buyer: Character = app.new_character("Buyer", "CLERIC").await;
@@ -212,7 +212,7 @@ async fn a_wallet_purchase_delivers_its_items_exactly_once() {
         .assert_error_code("FORBIDDEN");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refund_claws_back_and_the_ledger_still_balances() {
     let app = spawn_app().await;
     let admin = app.admin().await;

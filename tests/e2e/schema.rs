@@ -50,24 +50,14 @@ fn committed_supergraph_is_the_composition_of_the_committed_sdl() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn router_serves_graphiql_health_and_the_composed_schema() {
     let app = spawn_app().await;
-    let http = reqwest::Client::new();
-    let page = http
-        .get(app.supergraph.graphql_url())
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(page.status(), 200);
-    assert!(page
-        .text()
-        .await
-        .expect("body")
-        .to_lowercase()
-        .contains("graphiql"));
+    let (status, page) = http_get(&app.supergraph.graphql_url(), "text/html").await;
+    assert_eq!(status, 200);
+    assert!(page.to_lowercase().contains("graphiql"));
 
+    let http = reqwest::Client::new();
     let health = http
         .get(format!("http://{}/health", app.supergraph.router_addr()))
         .send()
@@ -95,7 +85,7 @@ async fn router_serves_graphiql_health_and_the_composed_schema() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subgraphs_speak_graphql_transport_ws_and_check_the_token_on_connection_init() {
     let app = spawn_app().await;
     let player = app.new_player().await;
@@ -126,7 +116,7 @@ async fn subgraphs_speak_graphql_transport_ws_and_check_the_token_on_connection_
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subgraphs_verify_tokens_again_when_called_directly() {
     let app = spawn_app().await;
     let player = app.new_player().await;

@@ -49,6 +49,7 @@ pub async fn app(
     }));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "analytics",
             schema,
             verifier,
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),

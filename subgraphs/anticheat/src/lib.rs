@@ -110,6 +110,7 @@ pub async fn app(
     }));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "anticheat",
             schema,
             verifier,
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),

@@ -223,6 +223,9 @@ async fn reject(
     if let Err(db_err) = outbox::enqueue(db, topics::COMBAT, &event).await {
         tracing::warn!(actor_id = %actor.id, cause = %db_err, "cast refusal not recorded for anti-cheat");
     }
+    subgraph_kit::metrics::SKILL_CASTS
+        .with_label_values(&["rejected"])
+        .inc();
     err
 }
 
@@ -579,6 +582,9 @@ async fn hit_actor(
     let hit = store_pools(&txn, &victim, &current, now, |mp| mp, Some(hp.stored().0)).await?;
     let done = finish(&txn, cast, hp_after, json!({})).await?;
     txn.commit().await?;
+    subgraph_kit::metrics::SKILL_CASTS
+        .with_label_values(&["landed"])
+        .inc();
     tracing::info!(cast_id = %done.id, target = %victim.id, damage = done.damage, "cast completed");
     Ok(CastOutcome {
         cast: done,
@@ -646,6 +652,9 @@ async fn hit_structure(
     }
     let done = finish(&txn, cast, hit.hp_after, json!(hit)).await?;
     txn.commit().await?;
+    subgraph_kit::metrics::SKILL_CASTS
+        .with_label_values(&["landed"])
+        .inc();
     tracing::info!(cast_id = %done.id, structure = %done.target_id, destroyed = hit.destroyed, transferred = hit.transferred, "cast completed");
     Ok(CastOutcome {
         cast: done,
@@ -734,6 +743,9 @@ async fn undo(
     .by(cast.user_id);
     outbox::enqueue(&txn, topics::COMBAT, &event).await?;
     txn.commit().await?;
+    subgraph_kit::metrics::SKILL_CASTS
+        .with_label_values(&["compensated"])
+        .inc();
     tracing::info!(cast_id = %cast.id, code, "cast compensated: MP and cooldown given back");
     Ok(())
 }

@@ -112,6 +112,7 @@ pub fn app_with(
     let per_request =
         Arc::new(move |data: &mut async_graphql::Data| loaders::attach(data, &loader_db));
     server::app(GraphqlService {
+        name: "chaos",
         schema,
         verifier,
         per_request,

@@ -397,6 +397,7 @@ impl Mutation {
         service::check_not_muted_everywhere(d.verifier.sanctions(), viewer).await?;
         let sent =
             service::send_message(&d.env(), viewer, parse_id(&actor_id)?, &channel, &text).await?;
+        subgraph_kit::metrics::CHAT_MESSAGES.inc();
         if sent.has_events {
             d.outbox.committed();
         }

@@ -74,6 +74,7 @@ pub async fn app(
     }));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "chat",
             schema,
             verifier,
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),

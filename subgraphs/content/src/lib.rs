@@ -66,6 +66,7 @@ pub async fn app(
         Arc::new(move |data: &mut async_graphql::Data| loaders::attach(data, &loader_store));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "content",
             schema,
             verifier,
             per_request,

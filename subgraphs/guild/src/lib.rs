@@ -79,6 +79,7 @@ pub async fn app(
         Arc::new(move |data: &mut async_graphql::Data| loaders::attach(data, &loader_db));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "guild",
             schema,
             verifier,
             per_request,

@@ -109,6 +109,7 @@ pub async fn app(
         Arc::new(move |data: &mut async_graphql::Data| graphql::attach_loaders(data, &inventory));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "inventory",
             schema,
             verifier,
             per_request,

@@ -30,6 +30,15 @@ pub fn graphql_error<E: ErrorCode>(err: E) -> async_graphql::Error {
     async_graphql::Error::new(err.to_string()).extend_with(|_, ext| ext.set("code", code))
 }
 
+/// The `extensions.code` of an error in a response, if it has one (errors of our
+/// resolvers always do; async-graphql's own parse and validation errors do not).
+pub fn code_of_server_error(err: &async_graphql::ServerError) -> Option<String> {
+    match err.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.clone()),
+        _ => None,
+    }
+}
+
 /// Failures every service shares.
 #[derive(Debug, thiserror::Error)]
 pub enum KitError {

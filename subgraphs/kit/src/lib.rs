@@ -36,6 +36,7 @@ pub mod directory;
 pub mod documents;
 pub mod error;
 pub mod events;
+pub mod metrics;
 pub mod pagination;
 pub mod peer;
 pub mod pubsub;

@@ -47,6 +47,8 @@ impl ReadyCheck for DatabaseConnection {
 
 /// Everything the HTTP layer needs to serve one subgraph.
 pub struct GraphqlService<Q, M, S> {
+    /// The service's name (metrics label).
+    pub name: &'static str,
     /// The executable schema.
     pub schema: Schema<Q, M, S>,
     /// Verifies access tokens.
@@ -120,6 +122,7 @@ where
         )
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready::<Q, M, S>))
+        .route("/metrics", get(|| async { crate::metrics::render() }))
         .with_state(Arc::new(service))
 }
 
@@ -173,7 +176,14 @@ where
         graphql_request = graphql_request.data::<InternalCaller>(internal);
     }
     (service.per_request)(&mut graphql_request.data);
+    let started = std::time::Instant::now();
     let response = crate::trace::scope(traceparent, service.schema.execute(graphql_request)).await;
+    let codes: Vec<String> = response
+        .errors
+        .iter()
+        .map(|error| crate::error::code_of_server_error(error).unwrap_or_else(|| "UNCODED".into()))
+        .collect();
+    crate::metrics::record_request(service.name, started.elapsed(), &codes);
     GraphQLResponse::from(response).into_response()
 }
 
@@ -190,9 +200,11 @@ where
     let schema = service.schema.clone();
     let verifier = service.verifier.clone();
     let per_request = service.per_request.clone();
+    let name = service.name;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
+        .on_upgrade(move |stream| async move {
+            let _open = crate::metrics::SubscriptionGuard::open(name);
             GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
                     let authentication = authenticate_init_payload(&verifier, &payload).await?;
@@ -202,6 +214,7 @@ where
                     Ok(data)
                 })
                 .serve()
+                .await
         })
 }
 

@@ -82,6 +82,7 @@ pub async fn app(
     }));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "matchmaking",
             schema,
             verifier,
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),

@@ -64,6 +64,7 @@ pub async fn app(
     }));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "notifications",
             schema,
             verifier,
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),

@@ -492,7 +492,7 @@ impl Mutation {
             },
         )
         .await?;
-        Ok(finish(ctx, outcome))
+        Ok(finish(ctx, outcome, "receipt"))
     }
 
     /// Buys a `WALLET` product with wallet currency: its items go to `actorId`
@@ -518,7 +518,7 @@ impl Mutation {
             },
         )
         .await?;
-        Ok(finish(ctx, outcome))
+        Ok(finish(ctx, outcome, "wallet"))
     }
 
     /// Refunds a purchase (admins only): the price of a wallet purchase is returned,
@@ -585,9 +585,12 @@ impl Mutation {
 }
 
 /// After a purchase command: wake the outbox relay unless it was a replay.
-fn finish(ctx: &Context<'_>, outcome: PurchaseOutcome) -> Purchase {
+fn finish(ctx: &Context<'_>, outcome: PurchaseOutcome, kind: &str) -> Purchase {
     if !outcome.replayed {
         deps(ctx).outbox.committed();
+        subgraph_kit::metrics::PURCHASES
+            .with_label_values(&[kind])
+            .inc();
     }
     Purchase::from(outcome)
 }

@@ -96,6 +96,7 @@ pub async fn app(
         Arc::new(move |data: &mut async_graphql::Data| loaders::attach(data, &loader_db));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "payment",
             schema,
             verifier,
             per_request,

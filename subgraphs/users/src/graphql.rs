@@ -205,8 +205,12 @@ impl Mutation {
             &password,
             ip,
         )
-        .await?;
-        Ok(tokens.into())
+        .await;
+        let outcome = if tokens.is_ok() { "ok" } else { "refused" };
+        subgraph_kit::metrics::LOGINS
+            .with_label_values(&[outcome])
+            .inc();
+        Ok(tokens?.into())
     }
 
     /// Exchanges a refresh token for a new access token and a new refresh token. Using

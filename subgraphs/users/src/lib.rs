@@ -92,6 +92,7 @@ pub async fn app_with(
         board,
     }));
     let service = GraphqlService {
+        name: "users",
         schema,
         verifier,
         per_request: Arc::new(|_| {}),

@@ -83,6 +83,7 @@ pub async fn app(
         Arc::new(move |data: &mut async_graphql::Data| graphql::attach_loaders(data, &world));
     Ok(ServiceApp {
         router: server::app(GraphqlService {
+            name: "world",
             schema,
             verifier,
             per_request,
