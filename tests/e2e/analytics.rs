@@ -11,7 +11,6 @@ const ECONOMY: &str = "{ analyticsEconomy { sources { kind itemOrCurrency amount
 const MATCHES: &str = "{ analyticsMatchesPerMode { mode matches players } }";
 const ACTIVE: &str = "{ analyticsActivePlayers(granularity: DAY) { period activePlayers } }";
 const DUEL: &str = "mutation($a: ID!) { enqueueMatchmaking(input: { actorId: $a, mode: \"duel\", region: \"eu\", idempotencyKey: \"duel\" }) { id } }";
-const GRANT: &str = "mutation($a: ID!, $k: String!) { grantItem(actorId: $a, itemId: \"health_potion\", quantity: 3, idempotencyKey: $k) { replayed } }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn casts_matches_and_economy_movements_show_in_the_aggregates() {
@@ -40,15 +39,7 @@ async fn casts_matches_and_economy_movements_show_in_the_aggregates() {
             .await;
         assert!(queued.errors().is_empty(), "{:?}", queued.errors());
     }
-    let granted = app
-        .client
-        .as_user(
-            &admin.access_token,
-            GRANT,
-            json!({ "a": warrior.actor_id, "k": "stats" }),
-        )
-        .await;
-    assert!(granted.errors().is_empty(), "{:?}", granted.errors());
+    grant(&app, &admin, &warrior, "health_potion", 3).await;
 
     let token = &admin.access_token;
     eventually("the cast in skill usage", || async {

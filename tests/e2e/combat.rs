@@ -500,7 +500,6 @@ async fn moves_faster_than_the_zone_allows_are_refused_and_the_actor_stays() {
 }
 
 const SKILL_FIELDS: &str = "id name description class unlockLevel element scaling mpCost cooldownMs range baseDamage powerRatio reagentItemId";
-const GRANT: &str = "mutation($a: ID!, $i: String!, $q: Int!, $k: String!) { grantItem(actorId: $a, itemId: $i, quantity: $q, idempotencyKey: $k) { replayed } }";
 const BAG: &str =
     "query($id: ID!) { actor(id: $id) { inventory { items { definitionId quantity } } } }";
 
@@ -567,15 +566,7 @@ async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back
     assert!(fireball_cooldown(&after).is_null());
 
     // With one crystal: the cast lands and the crystal is gone.
-    let granted = app
-        .client
-        .as_user(
-            &admin.access_token,
-            GRANT,
-            json!({ "a": mage.actor_id, "i": "fire_crystal", "q": 1, "k": "crystal" }),
-        )
-        .await;
-    assert!(granted.errors().is_empty(), "{:?}", granted.errors());
+    grant(&app, &admin, &mage, "fire_crystal", 1).await;
     let cast = app.cast(&mage, target.clone(), "with-crystal").await;
     assert!(cast.errors().is_empty(), "{:?}", cast.errors());
     assert_eq!(cast.data()["castSkill"]["mpSpent"], 25);

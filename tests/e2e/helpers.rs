@@ -392,6 +392,35 @@ pub async fn http_get(url: &str, accept: &str) -> (u16, String) {
     (status, response.text().await.expect("body"))
 }
 
+/// An admin item grant (`grantItem`), any key.
+pub const GRANT: &str = "mutation($a: ID!, $i: String!, $q: Int!, $k: String!) { grantItem(actorId: $a, itemId: $i, quantity: $q, idempotencyKey: $k) { replayed items { itemId quantity } stacks { id quantity } } }";
+
+/// Grants items as the admin, waiting until content's seed catalogue has reached
+/// inventory (it travels as `content.published` events).
+pub async fn grant(
+    app: &TestApp,
+    admin: &Player,
+    actor: &Character,
+    item: &str,
+    quantity: i64,
+) -> Value {
+    eventually("the catalogue to reach inventory", || async {
+        let response = app
+            .client
+            .as_user(
+                &admin.access_token,
+                GRANT,
+                json!({ "a": actor.actor_id, "i": item, "q": quantity, "k": unique("grant-") }),
+            )
+            .await;
+        match response.error_code().as_deref() {
+            Some("UNKNOWN_ITEM") => None,
+            _ => Some(response.data()["grantItem"].clone()),
+        }
+    })
+    .await
+}
+
 /// How long a test waits for something that crosses the event bus (a consumer group
 /// may have to join first on Kafka).
 pub const EVENTUALLY: std::time::Duration = std::time::Duration::from_secs(60);

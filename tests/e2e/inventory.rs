@@ -8,10 +8,9 @@ use serde_json::{json, Value};
 use subgraph_kit::testing::GraphqlResponse;
 
 use crate::helpers::{
-    eventually, spawn_app, unique, Character, Player, TestApp, BAG_CAPACITY, JOIN_GUILD,
+    eventually, grant, spawn_app, unique, Character, TestApp, BAG_CAPACITY, GRANT, JOIN_GUILD,
 };
 
-const GRANT: &str = "mutation($a: ID!, $i: String!, $q: Int!, $k: String!) { grantItem(actorId: $a, itemId: $i, quantity: $q, idempotencyKey: $k) { replayed items { itemId quantity } stacks { id quantity } } }";
 const USE: &str = "mutation($a: ID!, $i: ID!, $k: String!) { useItem(actorId: $a, itemInstanceId: $i, idempotencyKey: $k) { useId remaining replayed actor { resources { hp { current max } } } } }";
 const SET_HP: &str = "mutation($a: ID!, $hp: Int) { setActorResources(actorId: $a, hp: $hp) { resources { hp { current max } } } }";
 const INVENTORY: &str = "query($a: ID!) { actor(id: $a) { inventory { capacity used items { id definitionId quantity equippedSlot } } } }";
@@ -25,32 +24,6 @@ const OFFER: &str = "mutation($t: ID!, $a: ID!, $items: [TradeItemInput!]!) { se
 const CONFIRM: &str = "mutation($t: ID!, $a: ID!) { confirmTrade(tradeId: $t, actorId: $a) { id status initiatorConfirmed partnerConfirmed } }";
 const TRADE: &str =
     "query($t: ID!) { trade(id: $t) { status offers { itemDefinitionId quantity actor { id } } } }";
-
-/// Grants items as the admin, waiting until content's seed catalogue has reached
-/// inventory (it travels as `content.published` events).
-async fn grant(
-    app: &TestApp,
-    admin: &Player,
-    actor: &Character,
-    item: &str,
-    quantity: i64,
-) -> Value {
-    eventually("the catalogue to reach inventory", || async {
-        let response = app
-            .client
-            .as_user(
-                &admin.access_token,
-                GRANT,
-                json!({ "a": actor.actor_id, "i": item, "q": quantity, "k": unique("grant-") }),
-            )
-            .await;
-        match response.error_code().as_deref() {
-            Some("UNKNOWN_ITEM") => None,
-            _ => Some(response.data()["grantItem"].clone()),
-        }
-    })
-    .await
-}
 
 /// The actor's stacks of `item` (non-empty), as (id, quantity).
 async fn stacks(app: &TestApp, actor: &Character, item: &str) -> Vec<(String, i64)> {
