@@ -117,7 +117,7 @@ impl EventBus for KafkaBus {
                 .set("session.timeout.ms", "10000")
                 .create()?;
             consumer.subscribe(&[&topic])?;
-            let consumer = Arc::new(consumer);
+            let consumer = Arc::new(DetachedClose(Some(consumer)));
             let stream = futures_util::stream::unfold(consumer, |consumer| async move {
                 let next = match consumer.recv().await {
                     Err(err) => Err(BusError::from(err)),
@@ -161,5 +161,35 @@ impl EventBus for KafkaBus {
             });
             Ok(stream.boxed())
         })
+    }
+}
+
+/// A consumer that leaves its group on a thread of its own when dropped. rdkafka closes a
+/// group consumer in `Drop`, polling until the coordinator answers; on an async worker
+/// thread that stalls every task scheduled there, for as long as the coordinator is slow
+/// (a service stopping, or a test ending, while the broker rebalances). The group
+/// notices a consumer that never says goodbye after `session.timeout.ms` anyway.
+struct DetachedClose(Option<StreamConsumer>);
+
+impl std::ops::Deref for DetachedClose {
+    type Target = StreamConsumer;
+
+    fn deref(&self) -> &StreamConsumer {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for DetachedClose {
+    fn drop(&mut self) {
+        let Some(consumer) = self.0.take() else {
+            return;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("kafka-consumer-close".into())
+            .spawn(move || drop(consumer));
+        if let Err(err) = spawned {
+            // The closure, consumer included, was dropped here: closed in place.
+            tracing::warn!(cause = %err, "kafka consumer closed on the calling thread");
+        }
     }
 }
