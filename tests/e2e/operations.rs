@@ -9,6 +9,14 @@ async fn get_text(url: String) -> (u16, String) {
     http_get(&url, "text/plain").await
 }
 
+/// Fails unless the series `series` in `text` is at least `min`.
+fn assert_at_least(text: &str, series: &str, min: f64) {
+    assert!(
+        sample(text, series).is_some_and(|n| n >= min),
+        "{series} below {min}:\n{text}"
+    );
+}
+
 /// The value of the series `series` (name and labels exactly as rendered) in `text`.
 fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
@@ -46,37 +54,22 @@ async fn router_and_subgraphs_expose_prometheus_metrics() {
     let users = app.supergraph.subgraphs["users"];
     let (status, text) = get_text(format!("http://{users}/metrics")).await;
     assert_eq!(status, 200);
-    assert!(
-        sample(&text, "chaos_logins_total{outcome=\"ok\"}").is_some_and(|n| n >= 1.0),
-        "{text}"
+    assert_at_least(&text, "chaos_logins_total{outcome=\"ok\"}", 1.0);
+    assert_at_least(
+        &text,
+        "chaos_graphql_requests_total{outcome=\"ok\",service=\"users\"}",
+        2.0,
     );
-    assert!(
-        sample(
-            &text,
-            "chaos_graphql_requests_total{outcome=\"ok\",service=\"users\"}"
-        )
-        .is_some_and(|n| n >= 2.0),
-        "{text}"
+    assert_at_least(
+        &text,
+        "chaos_graphql_request_duration_seconds_count{service=\"users\"}",
+        2.0,
     );
-    assert!(
-        sample(
-            &text,
-            "chaos_graphql_request_duration_seconds_count{service=\"users\"}"
-        )
-        .is_some_and(|n| n >= 2.0),
-        "{text}"
-    );
-    assert!(
-        sample(&text, "chaos_logins_total{outcome=\"refused\"}").is_some_and(|n| n >= 1.0),
-        "{text}"
-    );
-    assert!(
-        sample(
-            &text,
-            "chaos_graphql_errors_total{code=\"INVALID_CREDENTIALS\",service=\"users\"}"
-        )
-        .is_some_and(|n| n >= 1.0),
-        "{text}"
+    assert_at_least(&text, "chaos_logins_total{outcome=\"refused\"}", 1.0);
+    assert_at_least(
+        &text,
+        "chaos_graphql_errors_total{code=\"INVALID_CREDENTIALS\",service=\"users\"}",
+        1.0,
     );
     for name in [
         "chaos_chat_messages_total",
