@@ -5,7 +5,8 @@
 # that this script starts on 127.0.0.1 (PostgreSQL and Redis installed with apt when
 # missing, the Tansu broker fetched and checksum-verified, SecantusDB from PyPI in a
 # venv; see scripts/{postgres,redis,kafka,mongo}.sh). The deployment artefacts are
-# validated offline on the way (scripts/validate-manifests.sh).
+# validated offline on the way (scripts/validate-manifests.sh). The GraphiQL page is
+# tested in Debian's Chromium (installed with apt when missing).
 #
 # Builds use the release profile only (the same artifacts `cargo run --release` uses)
 # in a target directory outside the clone, so repeated runs are fast.
@@ -33,6 +34,16 @@ cargo clippy --release --workspace --all-targets -- -D warnings
 step "composer (Apollo composition, build-time only)"
 if [ ! -d composer/node_modules/@apollo/composition ]; then
   (cd composer && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+step "browser tests (Debian's Chromium for the GraphiQL page test, playwright-core from npm)"
+# The GraphiQL page itself is built by router/build.rs (npm ci in OUT_DIR, no step here).
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 step "deployment manifests (deploy/k8s strictly against Kubernetes 1.30 and 1.37 schemas, docker-compose.yml against the Compose Specification)"

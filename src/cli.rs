@@ -445,7 +445,7 @@ async fn run_embedded(data_dir: &Path, port: u16) -> anyhow::Result<()> {
 
 async fn run_router(config: &Path) -> anyhow::Result<()> {
     let router_config = chaos_router::load_config(config, &Default::default())?;
-    let listener = std::net::TcpListener::bind(router_config.address())?;
+    let listener = std::net::TcpListener::bind(router_config.hive.address())?;
     listener.set_nonblocking(true)?;
     let router = chaos_router::spawn(listener, router_config)?;
     shutdown_signal().await;

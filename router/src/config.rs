@@ -1,6 +1,7 @@
 //! Router configuration: Hive Router's own `router.config.yaml` format, loaded with its
 //! loader (so every documented option and `from_env` placeholder works), then adjusted
-//! by [`RouterOverrides`] for the environment the router runs in.
+//! by [`RouterOverrides`] for the environment the router runs in. [`RouterConfig`] adds
+//! what is ours (the GraphiQL page) to Hive's configuration.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,9 +18,18 @@ pub struct RouterOverrides {
     pub subgraph_urls: BTreeMap<String, String>,
     /// Where the users service publishes its JWKS.
     pub jwks_url: Option<String>,
-    /// Schema introspection and the GraphiQL page on, whatever the file says (the
-    /// embedded default, for developers; the file's production values keep them off).
+    /// Schema introspection and our GraphiQL page ([`crate::graphiql`]) on, whatever the
+    /// file says (the embedded default, for developers; the file's production values keep
+    /// introspection off, and the page is never served without this).
     pub developer_tools: bool,
+}
+
+/// What the router runs with: Hive Router's configuration and our additions to it.
+pub struct RouterConfig {
+    /// Hive Router's own configuration: the file with the overrides applied.
+    pub hive: HiveRouterConfig,
+    /// Serve [`crate::graphiql`]'s page on browsers' `GET`s of the GraphQL path.
+    pub graphiql: bool,
 }
 
 /// Why the configuration could not be built.
@@ -42,7 +52,7 @@ pub enum RouterConfigError {
 pub fn load_config(
     path: &Path,
     overrides: &RouterOverrides,
-) -> Result<HiveRouterConfig, RouterConfigError> {
+) -> Result<RouterConfig, RouterConfigError> {
     let mut config =
         hive_router::config::load_config(Some(path.display().to_string())).map_err(|err| {
             RouterConfigError::Load {
@@ -51,7 +61,10 @@ pub fn load_config(
             }
         })?;
     apply_overrides(&mut config, overrides)?;
-    Ok(config)
+    Ok(RouterConfig {
+        hive: config,
+        graphiql: overrides.developer_tools,
+    })
 }
 
 fn apply_overrides(
@@ -75,9 +88,10 @@ fn apply_overrides(
         config.jwt.jwks_providers =
             serde_json::from_value(json!([{ "source": "remote", "url": url }]))?;
     }
+    // The page is ours (`RouterConfig::graphiql`); Hive's Laboratory stays as the file
+    // says (off: with Hive's `graphiql` feature it would be a page loading from a CDN).
     if overrides.developer_tools {
         config.introspection = Some(serde_json::from_value(json!(true))?);
-        config.laboratory = serde_json::from_value(json!({ "enabled": true }))?;
     }
     Ok(())
 }
@@ -105,7 +119,13 @@ mod tests {
             jwks_url: Some("http://10.0.0.1:9/.well-known/jwks.json".to_string()),
             developer_tools: false,
         };
-        let config = load_config(&path, &overrides).expect("loads");
+        let loaded = load_config(&path, &overrides).expect("loads");
+        assert!(!loaded.graphiql, "developer tools are off");
+        assert!(
+            !loaded.hive.laboratory.enabled,
+            "Hive's Laboratory stays off"
+        );
+        let config = loaded.hive;
         assert!(config.jwt.is_jwt_auth_enabled());
         let jwt = serde_json::to_value(&config.jwt).expect("serializes");
         assert_eq!(

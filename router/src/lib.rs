@@ -4,15 +4,18 @@
 //! can run it on any port).
 //!
 //! - [`config`]: loading `router.config.yaml` and applying per-environment overrides
-//!   (supergraph file, subgraph URLs, JWKS URL).
+//!   (supergraph file, subgraph URLs, JWKS URL, developer tools).
+//! - [`graphiql`]: the GraphiQL page for developers, bundled at build time (`build.rs`,
+//!   `graphiql/`) and embedded, so it needs no network.
 //! - [`plugins`]: our Hive Router plugins.
 //! - [`server`]: starting the router on a listener, in its own ntex runtime thread.
 
 #![recursion_limit = "256"]
 
 pub mod config;
+pub mod graphiql;
 pub mod plugins;
 pub mod server;
 
-pub use config::{load_config, RouterOverrides};
+pub use config::{load_config, RouterConfig, RouterOverrides};
 pub use server::{spawn, RunningRouter};

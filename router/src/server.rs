@@ -4,7 +4,8 @@
 //! telemetry subscriber; embedded, we need neither: the listener is injected (tests bind
 //! port 0, the all-in-one binary binds 4000) and logs go through the process's own
 //! subscriber. The app below assembles Hive's public pieces in the order its entrypoint
-//! does, so request handling is exactly Hive's.
+//! does, so request handling is exactly Hive's, plus our GraphiQL page
+//! ([`crate::graphiql`]) in front of Hive's routes when developer tools are on.
 
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
@@ -29,7 +30,8 @@ use hive_router::{
     invoke_shutdown_hooks, RouterPaths,
 };
 
-use crate::plugins;
+use crate::config::RouterConfig;
+use crate::{graphiql, plugins};
 
 /// A router serving in its own thread.
 pub struct RunningRouter {
@@ -94,11 +96,12 @@ async fn readiness_ok(addr: std::net::SocketAddr) -> bool {
 /// [`RunningRouter::wait_until_ready`] for "serving".
 pub fn spawn(
     listener: std::net::TcpListener,
-    config: HiveRouterConfig,
+    config: RouterConfig,
 ) -> anyhow::Result<RunningRouter> {
     install_crypto_provider();
     let addr = listener.local_addr()?;
-    let config: &'static HiveRouterConfig = config.into_static();
+    let serve_graphiql = config.graphiql;
+    let config: &'static HiveRouterConfig = config.hive.into_static();
     let (ready_tx, ready_rx) = mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("router".into())
@@ -107,7 +110,7 @@ pub fn spawn(
                 .name("chaos-router")
                 .build(hive_router::ntex::rt::DefaultRuntime);
             runner.block_on(async move {
-                match start(listener, config).await {
+                match start(listener, config, serve_graphiql).await {
                     Ok((server, mut background, shared, metrics)) => {
                         // The receiver lives until it gets a message, so this cannot fail.
                         let _ = ready_tx.send(Ok(server.clone()));
@@ -156,6 +159,7 @@ type Started = (
 async fn start(
     listener: std::net::TcpListener,
     config: &'static HiveRouterConfig,
+    serve_graphiql: bool,
 ) -> anyhow::Result<Started> {
     // Metrics as Hive's entrypoint sets them up (`telemetry.metrics` in the config), minus
     // the global subscriber: a Prometheus exporter is served on the router's own port.
@@ -210,6 +214,12 @@ async fn start(
             .state(schema_state.clone())
             .state(app_shared.telemetry_context.clone())
             .state(schema_state.callback_subscriptions.clone())
+            // Before Hive's routes: its GraphQL route takes every method on the path.
+            .configure(|m| {
+                if serve_graphiql {
+                    graphiql::configure(m, &graphql_path);
+                }
+            })
             .configure(|m| configure_ntex_app(m, &paths, prometheus.clone()))
     });
     if let Some(workers) = config.workers() {

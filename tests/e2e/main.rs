@@ -12,6 +12,7 @@ mod auth;
 mod chat;
 mod combat;
 mod content;
+mod graphiql;
 mod guild;
 mod helpers;
 mod inventory;
