@@ -31,6 +31,14 @@ cargo fmt --all --check
 step "lints"
 cargo clippy --release --workspace --all-targets -- -D warnings
 
+step "fuzz smoke (router request path, bounded: seed corpus + mutations, 20 000 inputs or 60 s)"
+# Built with the whole workspace and its tests, the artifacts the test steps below reuse
+# (`cargo run -p chaos-fuzz` would resolve features for that crate alone and compile
+# part of the router's dependencies a second time). A failing input is printed and
+# written to fuzz/artifacts/request/. Deeper runs: `cargo +nightly fuzz run request`.
+cargo build --release --workspace --all-targets
+"$CARGO_TARGET_DIR/release/chaos-fuzz-smoke" --inputs 20000 --seconds 60
+
 step "composer (Apollo composition, build-time only)"
 if [ ! -d composer/node_modules/@apollo/composition ]; then
   (cd composer && npm ci --no-audit --no-fund --loglevel=error)
@@ -68,8 +76,11 @@ run_tests -p subgraph-kit --lib
 step "services on their engines: content and analytics on MongoDB; payment, matchmaking, live events, anticheat and users on PostgreSQL (+ Redis sanctions)"
 run_tests -p content-subgraph -p analytics-subgraph -p payment-subgraph -p matchmaking-subgraph -p events-subgraph -p anticheat-subgraph -p users-subgraph
 
-step "end-to-end tests on the real engines"
-run_tests --test e2e
+step "router rate limits counted in Redis, shared between routers"
+run_tests -p chaos-router --lib
+
+step "end-to-end tests on the real engines (and one player action traced across them)"
+run_tests --test e2e --test traces
 scripts/postgres.sh clean
 
 step "all tests passed"

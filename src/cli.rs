@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use analytics_subgraph::AnalyticsSettings;
 use anticheat_subgraph::AnticheatSettings;
+use chaos_router::RouterOverrides;
 use chaos_subgraph::ChaosSettings;
 use chat_subgraph::ChatSettings;
 use clap::{Parser, Subcommand};
@@ -26,7 +27,7 @@ use payment_subgraph::PaymentSettings;
 use subgraph_kit::documents::DocumentSettings;
 use subgraph_kit::secret::Secret;
 use subgraph_kit::settings::{AuthSettings, DatabaseSettings, PeerSettings, ServerSettings};
-use subgraph_kit::telemetry::{self, LogFormat};
+use subgraph_kit::telemetry::{self, LogFormat, OtlpProtocol, TraceExport};
 use users_subgraph::settings::{BootstrapAdmin, LockoutSettings, TokenSettings};
 use users_subgraph::{SigningKeys, UsersSettings};
 use world_subgraph::WorldSettings;
@@ -40,8 +41,35 @@ pub struct Cli {
     /// Log one JSON object per line (production).
     #[arg(long, global = true, env = "CHAOS_LOG_JSON")]
     log_json: bool,
+    /// OpenTelemetry collector to export traces to, as given: OTLP/HTTP
+    /// `http://collector:4318/v1/traces` or OTLP/gRPC `http://collector:4317`. Without
+    /// it, the standard `OTEL_EXPORTER_OTLP_ENDPOINT` variables apply; without those,
+    /// no traces are exported.
+    #[arg(long, global = true, env = "CHAOS_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
+    /// Transport for `--otlp-endpoint`.
+    #[arg(long, global = true, env = "CHAOS_OTLP_PROTOCOL", value_enum, default_value_t = OtlpTransport::Http)]
+    otlp_protocol: OtlpTransport,
+    /// Fraction of new traces exported (0.0 to 1.0); a trace started by a caller keeps
+    /// the caller's decision.
+    #[arg(
+        long,
+        global = true,
+        env = "CHAOS_TRACE_SAMPLING",
+        default_value_t = 1.0
+    )]
+    trace_sampling: f64,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// OTLP transports (`--otlp-protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OtlpTransport {
+    /// OTLP/HTTP with protobuf bodies.
+    Http,
+    /// OTLP/gRPC.
+    Grpc,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +92,10 @@ enum Command {
             env = "ROUTER_CONFIG_FILE_PATH"
         )]
         config: PathBuf,
+        /// Allow-list mode: only the operations of this manifest run, sent by id (an
+        /// Apollo persisted-query manifest or a `{"<id>": "<document>"}` file).
+        #[arg(long, env = "CHAOS_PERSISTED_DOCUMENTS")]
+        persisted_documents: Option<PathBuf>,
     },
     /// The users subgraph alone (`CHAOS_USERS__…` variables override the file).
     Users {
@@ -154,20 +186,71 @@ enum Command {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    telemetry::init(
+    let command = cli.command.unwrap_or(Command::All {
+        data_dir: PathBuf::from("data"),
+        port: 4000,
+    });
+    let export = TraceExport {
+        endpoint: cli.otlp_endpoint,
+        protocol: match cli.otlp_protocol {
+            OtlpTransport::Http => OtlpProtocol::Http,
+            OtlpTransport::Grpc => OtlpProtocol::Grpc,
+        },
+        sampling: cli.trace_sampling,
+    };
+    let traces = telemetry::otlp_provider(&export, &command.service_name())?;
+    telemetry::init_with(
         if cli.log_json {
             LogFormat::Json
         } else {
             LogFormat::Pretty
         },
         telemetry::DEFAULT_FILTER,
+        traces.as_ref(),
     );
-    match cli.command.unwrap_or(Command::All {
-        data_dir: PathBuf::from("data"),
-        port: 4000,
-    }) {
+    let result = run_command(command).await;
+    if let Some(provider) = traces {
+        // Flushes the last batch; the exporter blocks, so off the async workers.
+        let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+        if let Ok(Err(err)) = flushed {
+            tracing::warn!(cause = %err, "trace export did not flush");
+        }
+    }
+    result
+}
+
+impl Command {
+    /// `service.name` of this process in exported traces.
+    fn service_name(&self) -> String {
+        let service = match self {
+            Command::All { .. } => return "chaos".to_string(),
+            Command::Router { .. } => "router",
+            Command::Users { .. } => "users",
+            Command::Chaos { .. } => "chaos",
+            Command::Chat { .. } => "chat",
+            Command::Guild { .. } => "guild",
+            Command::Notifications { .. } => "notifications",
+            Command::Inventory { .. } => "inventory",
+            Command::Content { .. } => "content",
+            Command::Payment { .. } => "payment",
+            Command::World { .. } => "world",
+            Command::Anticheat { .. } => "anticheat",
+            Command::Matchmaking { .. } => "matchmaking",
+            Command::Events { .. } => "events",
+            Command::Analytics { .. } => "analytics",
+            Command::ExportSchema { .. } => "export-schema",
+        };
+        format!("chaos-{service}")
+    }
+}
+
+async fn run_command(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::All { data_dir, port } => run_embedded(&data_dir, port).await,
-        Command::Router { config } => run_router(&config).await,
+        Command::Router {
+            config,
+            persisted_documents,
+        } => run_router(&config, persisted_documents).await,
         Command::Users { config } => {
             let settings: UsersSettings = subgraph_kit::settings::load("users", config.as_deref())?;
             let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
@@ -417,6 +500,8 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         supergraph: std::fs::canonicalize("schema/supergraph.graphql")?,
         // The embedded default is for developers: GraphiQL and introspection on.
         developer_tools: true,
+        rate_limits: None,
+        persisted_documents: None,
     })
 }
 
@@ -443,10 +528,15 @@ async fn run_embedded(data_dir: &Path, port: u16) -> anyhow::Result<()> {
     running.stop().await
 }
 
-async fn run_router(config: &Path) -> anyhow::Result<()> {
-    let router_config = chaos_router::load_config(config, &Default::default())?;
+async fn run_router(config: &Path, persisted_documents: Option<PathBuf>) -> anyhow::Result<()> {
+    let overrides = RouterOverrides {
+        persisted_documents,
+        ..Default::default()
+    };
+    let router_config = chaos_router::load_config(config, &overrides)?;
     let listener = std::net::TcpListener::bind(router_config.hive.address())?;
     listener.set_nonblocking(true)?;
+    chaos_router::hive_spans(telemetry::traces_enabled());
     let router = chaos_router::spawn(listener, router_config)?;
     shutdown_signal().await;
     router.stop().await;

@@ -87,6 +87,10 @@ pub struct SupergraphConfig {
     pub supergraph: PathBuf,
     /// Introspection and GraphiQL on at the router (the file keeps them off).
     pub developer_tools: bool,
+    /// The router's rate limits instead of the file's (`chaos_rate_limits` plugin).
+    pub rate_limits: Option<serde_json::Value>,
+    /// Allow-list mode at the router: only this manifest's operations run.
+    pub persisted_documents: Option<PathBuf>,
 }
 
 /// Bound sockets for every part.
@@ -125,6 +129,9 @@ impl Listeners {
 /// A running supergraph.
 pub struct RunningSupergraph {
     router: RunningRouter,
+    /// What the router was started with, for more replicas.
+    router_config: PathBuf,
+    router_overrides: RouterOverrides,
     /// Where each subgraph listens.
     pub subgraphs: BTreeMap<&'static str, SocketAddr>,
     shutdown: watch::Sender<bool>,
@@ -140,6 +147,17 @@ impl RunningSupergraph {
     /// `http://…/graphql` of the router.
     pub fn graphql_url(&self) -> String {
         format!("http://{}/graphql", self.router_addr())
+    }
+
+    /// Starts another router over the same subgraphs, configured as the first (as a
+    /// second replica behind a load balancer would be); stop it before [`Self::stop`].
+    pub async fn spawn_router_replica(&self) -> anyhow::Result<RunningRouter> {
+        let config = chaos_router::load_config(&self.router_config, &self.router_overrides)?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let router = chaos_router::spawn(listener, config)?;
+        router.wait_until_ready(ROUTER_READY_TIMEOUT).await?;
+        Ok(router)
     }
 
     /// Stops the router, then the subgraphs (letting in-flight requests finish) and
@@ -305,12 +323,17 @@ pub async fn start(
             .collect(),
         jwks_url: Some(jwks_url),
         developer_tools: config.developer_tools,
+        rate_limits: config.rate_limits,
+        persisted_documents: config.persisted_documents,
     };
     let router_config = chaos_router::load_config(&config.router_config, &overrides)?;
+    chaos_router::hive_spans(subgraph_kit::telemetry::traces_enabled());
     let router = chaos_router::spawn(listeners.router, router_config)?;
     router.wait_until_ready(ROUTER_READY_TIMEOUT).await?;
     Ok(RunningSupergraph {
         router,
+        router_config: config.router_config,
+        router_overrides: overrides,
         subgraphs: addrs,
         shutdown,
         tasks,

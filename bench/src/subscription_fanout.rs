@@ -15,15 +15,27 @@
 //! - `actor`: one actor's `actorUpdated`; the enriched phase adds `owner { username }`
 //!   (from users).
 //!
+//! With `--server-process` the supergraph runs in a child process (this binary with
+//! `--serve`): subscribers and server then count against separate open-file limits
+//! (each subscriber holds one socket on each side; the hard limit here is 20 000 per
+//! process, so past ~9 000 subscribers one process cannot hold both), and the RSS
+//! column measures the server alone instead of server and clients together.
+//!
 //! ```sh
 //! cargo run --release -p chaos-bench --bin subscription-fanout -- --subscribers 1000 --messages 20 --rate 10
 //! cargo run --release -p chaos-bench --bin subscription-fanout -- --scenario actor
+//! cargo run --release -p chaos-bench --bin subscription-fanout -- --subscribers 10000 --messages 10 --server-process --out docs/benchmarks/fanout-chat-10000.json
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chaos_bench::{procfs, report};
+use chaos_supergraph::supergraph::RunningSupergraph;
 use clap::{Parser, ValueEnum};
 use serde_json::json;
 use subgraph_kit::testing::{GraphqlClient, WsClient};
@@ -44,6 +56,16 @@ struct Args {
     /// What the subscribers follow.
     #[arg(long, value_enum, default_value_t = ScenarioKind::Chat)]
     scenario: ScenarioKind,
+    /// Run the supergraph in a child process (see the module docs).
+    #[arg(long)]
+    server_process: bool,
+    /// Also write the results as JSON here (for `bench/plot.py`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Internal: be the child of `--server-process` (start the supergraph, print its
+    /// addresses as one JSON line, stop when stdin closes).
+    #[arg(long, hide = true)]
+    serve: bool,
 }
 
 /// What the subscribers follow.
@@ -134,6 +156,8 @@ struct Phase<'a> {
     query: &'a str,
     scenario: &'a Scenario,
     client: &'a GraphqlClient,
+    /// The process serving the subscriptions (for its RSS).
+    server_pid: u32,
 }
 
 /// What one pass measured.
@@ -170,7 +194,7 @@ impl Phase<'_> {
     /// Subscribes, publishes `args.messages` events numbered from `first`, and collects
     /// every arrival.
     async fn run(&self, args: &Args, first: i64) -> anyhow::Result<PhaseResult> {
-        let rss_before = rss_kib();
+        let rss_before = rss_kib(self.server_pid);
         let connect_started = Instant::now();
         let mut clients = Vec::with_capacity(args.subscribers);
         for i in 0..args.subscribers {
@@ -186,8 +210,8 @@ impl Phase<'_> {
         }
         let connect = connect_started.elapsed();
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let rss_per_subscriber_kib =
-            rss_kib().saturating_sub(rss_before) as f64 / args.subscribers.max(1) as f64;
+        let rss_per_subscriber_kib = rss_kib(self.server_pid).saturating_sub(rss_before) as f64
+            / args.subscribers.max(1) as f64;
 
         // sequence number → when the event was sent
         let sent: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
@@ -240,16 +264,8 @@ impl Phase<'_> {
     }
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmRSS:"))
-                .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+fn rss_kib(pid: u32) -> u64 {
+    procfs::rss_kib(pid).unwrap_or(0)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -260,17 +276,147 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // Before any thread starts (a `--server-process` child inherits them): every
+    // subscriber connects from one address as one player, so the router's per-IP and
+    // per-player request limits (0: off) would refuse most of them.
+    std::env::set_var("CHAOS_RATE_LIMIT_PER_IP", "0");
+    std::env::set_var("CHAOS_RATE_LIMIT_PER_PLAYER", "0");
     subgraph_kit::telemetry::init(subgraph_kit::telemetry::LogFormat::Pretty, "error");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if args.serve {
+        runtime.block_on(serve())
+    } else {
+        runtime.block_on(run(args))
+    }
+}
+
+/// The supergraph of a run: in this process, or in a child (`--server-process`).
+enum Server {
+    InProcess {
+        running: Box<RunningSupergraph>,
+        data: PathBuf,
+    },
+    Child(Child),
+}
+
+/// Where the router and the subgraphs listen (`host:port`).
+#[derive(serde::Deserialize, serde::Serialize)]
+struct Addresses {
+    router: String,
+    subgraphs: BTreeMap<String, String>,
+}
+
+/// Starts the supergraph on fresh SQLite files with the chat rate limit lifted.
+async fn start_supergraph() -> anyhow::Result<(RunningSupergraph, PathBuf)> {
     let data = std::env::temp_dir().join(format!("chaos-bench-{}", uuid::Uuid::new_v4().simple()));
     let mut config = chaos_supergraph::cli::embedded_config(&data)?;
     // The publisher sends at the benchmark's rate, not a player's.
     config.chat.rules.rate_limit_messages = u64::MAX;
     let listeners = chaos_supergraph::supergraph::Listeners::bind("127.0.0.1", 0).await?;
     let running = chaos_supergraph::supergraph::start(config, listeners).await?;
-    let client = GraphqlClient::new(running.graphql_url());
+    Ok((running, data))
+}
+
+fn addresses(running: &RunningSupergraph) -> Addresses {
+    Addresses {
+        router: running.router_addr().to_string(),
+        subgraphs: running
+            .subgraphs
+            .iter()
+            .map(|(name, addr)| (name.to_string(), addr.to_string()))
+            .collect(),
+    }
+}
+
+/// `--serve`: the child's side of `--server-process`.
+async fn serve() -> anyhow::Result<()> {
+    let (running, data) = start_supergraph().await?;
+    println!("{}", serde_json::to_string(&addresses(&running))?);
+    // The parent closes our stdin when it is done (or dies).
+    tokio::task::spawn_blocking(|| {
+        let mut sink = [0u8; 64];
+        while std::io::stdin().read(&mut sink).is_ok_and(|n| n > 0) {}
+    })
+    .await?;
+    running.stop().await?;
+    let _ = std::fs::remove_dir_all(data);
+    Ok(())
+}
+
+impl Server {
+    async fn start(separate_process: bool) -> anyhow::Result<(Self, Addresses)> {
+        if !separate_process {
+            let (running, data) = start_supergraph().await?;
+            let addresses = addresses(&running);
+            return Ok((
+                Server::InProcess {
+                    running: Box::new(running),
+                    data,
+                },
+                addresses,
+            ));
+        }
+        let mut child = Command::new(std::env::current_exe()?)
+            .arg("--serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .map(|_| line)
+        })
+        .await??;
+        let addresses: Addresses = serde_json::from_str(line.trim())
+            .map_err(|err| anyhow::anyhow!("the server process did not start ({err}): {line:?}"))?;
+        Ok((Server::Child(child), addresses))
+    }
+
+    fn pid(&self) -> u32 {
+        match self {
+            Server::InProcess { .. } => std::process::id(),
+            Server::Child(child) => child.id(),
+        }
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        match self {
+            Server::InProcess { running, data } => {
+                running.stop().await?;
+                let _ = std::fs::remove_dir_all(data);
+            }
+            Server::Child(mut child) => {
+                // Closing its stdin stops it.
+                drop(child.stdin.take());
+                tokio::task::spawn_blocking(move || child.wait()).await??;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let conditions = report::conditions();
+    if !args.server_process {
+        // One socket per subscriber on each side, in this one process.
+        let needed = 2 * args.subscribers as u64 + 500;
+        if let Some(limit) = procfs::open_files_limit().filter(|limit| *limit < needed) {
+            anyhow::bail!(
+                "{} subscribers need ~{needed} open files in one process, the limit is {limit}: \
+                 add --server-process (or raise `ulimit -n`)",
+                args.subscribers
+            );
+        }
+    }
+    let (server, addresses) = Server::start(args.server_process).await?;
+    let client = GraphqlClient::new(format!("http://{}/graphql", addresses.router));
 
     let login =
         "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }";
@@ -332,25 +478,38 @@ async fn main() -> anyhow::Result<()> {
         },
     };
 
+    println!("conditions: {}", report::describe(&conditions));
     println!("| target | subscribers | messages | rate/s | delivered | p50 | p99 | max | connect all | RSS per subscriber |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut p50s = Vec::new();
+    let mut rows = Vec::new();
     let mut next = 1;
     for (label, target, query) in scenario.phases() {
         let url = match target {
-            "router" => format!("ws://{}/graphql", running.router_addr()),
-            subgraph => format!("ws://{}/graphql", running.subgraphs[subgraph]),
+            "router" => format!("ws://{}/graphql", addresses.router),
+            subgraph => format!("ws://{}/graphql", addresses.subgraphs[subgraph]),
         };
         let phase = Phase {
             url: &url,
             query,
             scenario: &scenario,
             client: &client,
+            server_pid: server.pid(),
         };
         let result = phase.run(&args, next).await?;
         next += args.messages as i64;
         p50s.push(result.p50);
         println!("| {label} | {} |", result.row(&args));
+        rows.push(json!({
+            "target": label,
+            "delivered": result.delivered,
+            "expected": result.expected,
+            "p50_ms": result.p50.as_secs_f64() * 1e3,
+            "p99_ms": result.p99.as_secs_f64() * 1e3,
+            "max_ms": result.max.as_secs_f64() * 1e3,
+            "connect_s": result.connect.as_secs_f64(),
+            "rss_per_subscriber_kib": result.rss_per_subscriber_kib,
+        }));
     }
     if let [direct, router, enriched] = p50s[..] {
         let ratio = |x: Duration| x.as_secs_f64() / direct.as_secs_f64().max(1e-9);
@@ -360,7 +519,23 @@ async fn main() -> anyhow::Result<()> {
             ratio(enriched)
         );
     }
-    running.stop().await?;
-    let _ = std::fs::remove_dir_all(data);
+    server.stop().await?;
+    if let Some(out) = &args.out {
+        report::write(
+            out,
+            "subscription-fanout",
+            conditions,
+            json!({
+                "config": {
+                    "scenario": format!("{:?}", args.scenario).to_lowercase(),
+                    "subscribers": args.subscribers,
+                    "messages": args.messages,
+                    "rate": args.rate,
+                    "server_process": args.server_process,
+                },
+                "phases": rows,
+            }),
+        )?;
+    }
     Ok(())
 }

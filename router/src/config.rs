@@ -22,6 +22,15 @@ pub struct RouterOverrides {
     /// file says (the embedded default, for developers; the file's production values keep
     /// introspection off, and the page is never served without this).
     pub developer_tools: bool,
+    /// Replaces the `config` of the `chaos_rate_limits` plugin
+    /// ([`crate::rate_limits::RateLimitsConfig`]).
+    pub rate_limits: Option<serde_json::Value>,
+    /// Allow-list mode: only the operations of this manifest run, sent by id
+    /// (`documentId`, or `extensions.persistedQuery.sha256Hash`); query text is refused
+    /// with `PERSISTED_DOCUMENT_ID_REQUIRED`. An Apollo persisted-query manifest
+    /// (`{"format":"apollo-persisted-query-manifest","version":1,"operations":[{"id","body"}]}`)
+    /// or a flat `{"<id>": "<document>"}` file.
+    pub persisted_documents: Option<PathBuf>,
 }
 
 /// What the router runs with: Hive Router's configuration and our additions to it.
@@ -93,6 +102,21 @@ fn apply_overrides(
     if overrides.developer_tools {
         config.introspection = Some(serde_json::from_value(json!(true))?);
     }
+    if let Some(manifest) = &overrides.persisted_documents {
+        config.persisted_documents = serde_json::from_value(json!({
+            "enabled": true,
+            "require_id": true,
+            "storage": { "type": "file", "path": manifest, "watch": false },
+        }))?;
+    }
+    if let Some(rate_limits) = &overrides.rate_limits {
+        let plugin = config
+            .plugins
+            .entry(crate::rate_limits::PLUGIN_NAME.to_string())
+            .or_default();
+        plugin.enabled = true;
+        plugin.config = rate_limits.clone();
+    }
     Ok(())
 }
 
@@ -118,6 +142,8 @@ mod tests {
             )]),
             jwks_url: Some("http://10.0.0.1:9/.well-known/jwks.json".to_string()),
             developer_tools: false,
+            rate_limits: None,
+            persisted_documents: None,
         };
         let loaded = load_config(&path, &overrides).expect("loads");
         assert!(!loaded.graphiql, "developer tools are off");

@@ -8,6 +8,7 @@
 //! - [`graphiql`]: the GraphiQL page for developers, bundled at build time (`build.rs`,
 //!   `graphiql/`) and embedded, so it needs no network.
 //! - [`plugins`]: our Hive Router plugins.
+//! - [`rate_limits`]: per-IP and per-player request limits (a plugin), shared through Redis.
 //! - [`server`]: starting the router on a listener, in its own ntex runtime thread.
 
 #![recursion_limit = "256"]
@@ -15,7 +16,16 @@
 pub mod config;
 pub mod graphiql;
 pub mod plugins;
+pub mod rate_limits;
 pub mod server;
 
 pub use config::{load_config, RouterConfig, RouterOverrides};
+
+/// Whether Hive Router builds its spans (`http.server`, `graphql.operation`,
+/// `http.client`, …; on by default). Turn them off when the process exports no traces:
+/// nothing would read them. With them on, the router continues a client's
+/// `traceparent` and sends its own `http.client` span's context to each subgraph.
+pub fn hive_spans(enabled: bool) {
+    hive_router::telemetry::traces::set_tracing_enabled(enabled);
+}
 pub use server::{spawn, RunningRouter};

@@ -18,7 +18,9 @@ use hive_router::{sonic_rs, PluginRegistry};
 
 /// Every plugin of ours, to register with the router.
 pub fn registry() -> PluginRegistry {
-    PluginRegistry::new().register::<AuthErrorCodes>()
+    PluginRegistry::new()
+        .register::<AuthErrorCodes>()
+        .register::<crate::rate_limits::RateLimits>()
 }
 
 /// Hive's codes for a token that is missing where required, malformed, expired or badly signed.

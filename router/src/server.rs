@@ -33,6 +33,14 @@ use hive_router::{
 use crate::config::RouterConfig;
 use crate::{graphiql, plugins};
 
+/// Stack of the router's threads (its system thread and every ntex worker). Hive
+/// decodes request bodies and WebSocket messages with `sonic_rs`, whose parser recurses
+/// once per nesting level without a limit (cloudwego/sonic-rs#239): with the default
+/// 2 MiB, `variables` nested ~9 000 deep (a 24 KB body) overflowed the stack and killed
+/// the process (found by `fuzz/`). 16 MiB holds the deepest document the 64 KB body
+/// limit (`limits.max_request_body_size`) lets in, ~32 000 levels; raise both together.
+pub const STACK_SIZE: usize = 16 << 20;
+
 /// A router serving in its own thread.
 pub struct RunningRouter {
     server: hive_router::ntex::server::Server,
@@ -105,9 +113,11 @@ pub fn spawn(
     let (ready_tx, ready_rx) = mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("router".into())
+        .stack_size(STACK_SIZE)
         .spawn(move || {
             let runner = hive_router::ntex::rt::System::build()
                 .name("chaos-router")
+                .stack_size(STACK_SIZE)
                 .build(hive_router::ntex::rt::DefaultRuntime);
             runner.block_on(async move {
                 match start(listener, config, serve_graphiql).await {

@@ -10,12 +10,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const SAVE_ZONE: &str =
-    "mutation($input: ZoneDefinitionInput!) { saveZoneDraft(input: $input) { id } }";
-const PUBLISH_ZONE: &str = "mutation($id: ID!) { publishContent(kind: ZONE, id: $id) { version } }";
-const ZONE: &str = "query($id: ID!) { zone(id: $id) { id weather noCombat } }";
-const PLACE: &str = "mutation($a: ID!, $z: ID!, $x: Float!, $y: Float!) { placeActor(actorId: $a, zoneId: $z, x: $x, y: $y) { zoneId x y } }";
-const CAST: &str = "mutation($a: ID!, $s: String!, $t: CastTargetInput!, $k: String!) { castSkill(actorId: $a, skillId: $s, target: $t, idempotencyKey: $k) { id damage critical mpSpent weather zoneId targetHpAfter structureDestroyed territoryTransferred replayed caster { resources { mp { current max } } } targetActor { resources { hp { current max } } } } }";
 const RESOURCES: &str = "query($id: ID!) { actor(id: $id) { resources { hp { current max } mp { current max } } skills { skill { id } cooldownEndsAt } } }";
 const SET_RESOURCES: &str =
     "mutation($a: ID!, $mp: Int) { setActorResources(actorId: $a, mp: $mp) { id } }";
@@ -55,63 +49,6 @@ fn expected_damage(weather: Weather, critical: bool) -> i64 {
 }
 
 impl TestApp {
-    /// Publishes a zone through content and waits until world knows it.
-    pub(crate) async fn publish_zone(
-        &self,
-        admin: &Player,
-        id: &str,
-        weather: &[&str],
-        no_combat: bool,
-    ) {
-        let input = json!({
-            "id": id, "name": id, "minLevel": 1, "maxLevel": 60, "noCombat": no_combat,
-            "weatherCycle": weather, "weatherPeriodSeconds": 600, "maxSpeed": 10.0,
-            "width": 1000.0, "height": 1000.0,
-        });
-        let saved = self
-            .client
-            .as_user(&admin.access_token, SAVE_ZONE, json!({ "input": input }))
-            .await;
-        assert!(saved.errors().is_empty(), "{:?}", saved.errors());
-        let published = self
-            .client
-            .as_user(&admin.access_token, PUBLISH_ZONE, json!({ "id": id }))
-            .await;
-        assert!(published.errors().is_empty(), "{:?}", published.errors());
-        eventually("world to know the zone", || async {
-            let zone = self.client.anonymous(ZONE, json!({ "id": id })).await;
-            zone.data()["zone"]["id"].as_str().map(|_| ())
-        })
-        .await;
-    }
-
-    pub(crate) async fn place(&self, admin: &Player, actor_id: &str, zone: &str, x: f64, y: f64) {
-        let placed = self
-            .client
-            .as_user(
-                &admin.access_token,
-                PLACE,
-                json!({ "a": actor_id, "z": zone, "x": x, "y": y }),
-            )
-            .await;
-        assert!(placed.errors().is_empty(), "{:?}", placed.errors());
-    }
-
-    pub(crate) async fn cast(
-        &self,
-        caster: &Character,
-        target: Value,
-        key: &str,
-    ) -> subgraph_kit::testing::GraphqlResponse {
-        self.client
-            .as_user(
-                &caster.player.access_token,
-                CAST,
-                json!({ "a": caster.actor_id, "s": "fireball", "t": target, "k": key }),
-            )
-            .await
-    }
-
     async fn resources(&self, player: &Player, actor_id: &str) -> Value {
         self.client
             .as_user(&player.access_token, RESOURCES, json!({ "id": actor_id }))
@@ -499,7 +436,6 @@ async fn moves_faster_than_the_zone_allows_are_refused_and_the_actor_stays() {
     app.supergraph.stop().await.expect("stops");
 }
 
-const SKILL_FIELDS: &str = "id name description class unlockLevel element scaling mpCost cooldownMs range baseDamage powerRatio reagentItemId";
 const BAG: &str =
     "query($id: ID!) { actor(id: $id) { inventory { items { definitionId quantity } } } }";
 
@@ -508,44 +444,8 @@ async fn a_reagent_is_consumed_with_the_cast_and_its_absence_gives_the_mana_back
     let app = spawn_app().await;
     let admin = app.admin().await;
     // Admins make Fireball consume a fire crystal.
-    let current = app
-        .client
-        .anonymous(
-            &format!("{{ skillDefinition(id: \"fireball\") {{ {SKILL_FIELDS} }} }}"),
-            json!({}),
-        )
+    app.require_reagent(&admin, "fireball", "fire_crystal")
         .await;
-    let mut input = current.data()["skillDefinition"].clone();
-    input["reagentItemId"] = json!("fire_crystal");
-    let saved = app
-        .client
-        .as_user(
-            &admin.access_token,
-            "mutation($input: SkillDefinitionInput!) { saveSkillDraft(input: $input) { id } }",
-            json!({ "input": input }),
-        )
-        .await;
-    assert!(saved.errors().is_empty(), "{:?}", saved.errors());
-    app.client
-        .as_user(
-            &admin.access_token,
-            "mutation { publishContent(kind: SKILL, id: \"fireball\") { version } }",
-            json!({}),
-        )
-        .await;
-    eventually("chaos to require the reagent", || async {
-        let skills = app
-            .client
-            .anonymous("{ skills(class: MAGE) { id reagentItemId } }", json!({}))
-            .await;
-        skills.data()["skills"]
-            .as_array()
-            .expect("skills")
-            .iter()
-            .any(|skill| skill["id"] == "fireball" && skill["reagentItemId"] == "fire_crystal")
-            .then_some(())
-    })
-    .await;
 
     let mage = app.new_character("Mage", "MAGE").await;
     let warrior = app.new_character("Warrior", "WARRIOR").await;

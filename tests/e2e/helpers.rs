@@ -260,6 +260,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         supergraph: repo_path("schema/supergraph.graphql"),
         // As `chaos` runs; the security tests turn them off to see production's router.
         developer_tools: true,
+        rate_limits: None,
+        persisted_documents: None,
     };
     configure(&mut config);
     let listeners = Listeners::bind("127.0.0.1", 0).await.expect("binds port 0");
@@ -514,5 +516,115 @@ impl TestApp {
             (held >= count).then_some(data)
         })
         .await
+    }
+}
+
+const SAVE_ZONE: &str =
+    "mutation($input: ZoneDefinitionInput!) { saveZoneDraft(input: $input) { id } }";
+const PUBLISH_ZONE: &str = "mutation($id: ID!) { publishContent(kind: ZONE, id: $id) { version } }";
+pub const ZONE: &str = "query($id: ID!) { zone(id: $id) { id weather noCombat } }";
+pub const PLACE: &str = "mutation($a: ID!, $z: ID!, $x: Float!, $y: Float!) { placeActor(actorId: $a, zoneId: $z, x: $x, y: $y) { zoneId x y } }";
+pub const CAST: &str = "mutation($a: ID!, $s: String!, $t: CastTargetInput!, $k: String!) { castSkill(actorId: $a, skillId: $s, target: $t, idempotencyKey: $k) { id damage critical mpSpent weather zoneId targetHpAfter structureDestroyed territoryTransferred replayed caster { resources { mp { current max } } } targetActor { resources { hp { current max } } } } }";
+const SKILL_FIELDS: &str = "id name description class unlockLevel element scaling mpCost cooldownMs range baseDamage powerRatio reagentItemId";
+
+impl TestApp {
+    /// Publishes a zone through content and waits until world knows it.
+    pub async fn publish_zone(&self, admin: &Player, id: &str, weather: &[&str], no_combat: bool) {
+        let input = json!({
+            "id": id, "name": id, "minLevel": 1, "maxLevel": 60, "noCombat": no_combat,
+            "weatherCycle": weather, "weatherPeriodSeconds": 600, "maxSpeed": 10.0,
+            "width": 1000.0, "height": 1000.0,
+        });
+        let saved = self
+            .client
+            .as_user(&admin.access_token, SAVE_ZONE, json!({ "input": input }))
+            .await;
+        assert!(saved.errors().is_empty(), "{:?}", saved.errors());
+        let published = self
+            .client
+            .as_user(&admin.access_token, PUBLISH_ZONE, json!({ "id": id }))
+            .await;
+        assert!(published.errors().is_empty(), "{:?}", published.errors());
+        eventually("world to know the zone", || async {
+            let zone = self.client.anonymous(ZONE, json!({ "id": id })).await;
+            zone.data()["zone"]["id"].as_str().map(|_| ())
+        })
+        .await;
+    }
+
+    pub async fn place(&self, admin: &Player, actor_id: &str, zone: &str, x: f64, y: f64) {
+        let placed = self
+            .client
+            .as_user(
+                &admin.access_token,
+                PLACE,
+                json!({ "a": actor_id, "z": zone, "x": x, "y": y }),
+            )
+            .await;
+        assert!(placed.errors().is_empty(), "{:?}", placed.errors());
+    }
+
+    pub async fn cast(
+        &self,
+        caster: &Character,
+        target: Value,
+        key: &str,
+    ) -> subgraph_kit::testing::GraphqlResponse {
+        self.client
+            .as_user(
+                &caster.player.access_token,
+                CAST,
+                json!({ "a": caster.actor_id, "s": "fireball", "t": target, "k": key }),
+            )
+            .await
+    }
+
+    /// Makes `skill` consume one `item` per cast (an admin edits and publishes it) and
+    /// waits until chaos enforces it.
+    pub async fn require_reagent(&self, admin: &Player, skill: &str, item: &str) {
+        let current = self
+            .client
+            .anonymous(
+                &format!("query($id: ID!) {{ skillDefinition(id: $id) {{ {SKILL_FIELDS} }} }}"),
+                json!({ "id": skill }),
+            )
+            .await;
+        let mut input = current.data()["skillDefinition"].clone();
+        input["reagentItemId"] = json!(item);
+        let saved = self
+            .client
+            .as_user(
+                &admin.access_token,
+                "mutation($input: SkillDefinitionInput!) { saveSkillDraft(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        assert!(saved.errors().is_empty(), "{:?}", saved.errors());
+        let published = self
+            .client
+            .as_user(
+                &admin.access_token,
+                "mutation($id: ID!) { publishContent(kind: SKILL, id: $id) { version } }",
+                json!({ "id": skill }),
+            )
+            .await;
+        assert!(published.errors().is_empty(), "{:?}", published.errors());
+        let class = current.data()["skillDefinition"]["class"].clone();
+        eventually("chaos to require the reagent", || async {
+            let skills = self
+                .client
+                .anonymous(
+                    "query($c: ActorClass!) { skills(class: $c) { id reagentItemId } }",
+                    json!({ "c": class }),
+                )
+                .await;
+            skills.data()["skills"]
+                .as_array()
+                .expect("skills")
+                .iter()
+                .any(|found| found["id"] == skill && found["reagentItemId"] == item)
+                .then_some(())
+        })
+        .await;
     }
 }

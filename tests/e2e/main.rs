@@ -20,5 +20,7 @@ mod live_events;
 mod matchmaking;
 mod operations;
 mod payment;
+mod persisted_documents;
+mod rate_limits;
 mod schema;
 mod security;

@@ -17,6 +17,7 @@ use subgraph_kit::background::BackgroundTask;
 use subgraph_kit::documents::{DocumentError, DocumentStore, Write};
 use subgraph_kit::events::{topics, EventBus, EventEnvelope};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// The collection of raw events.
@@ -155,10 +156,16 @@ pub fn start(
                     }
                     None => break,
                 };
+                let span =
+                    subgraph_kit::trace::consumer_span(CONSUMER_GROUP, topic, &delivery.event);
                 loop {
-                    match store(documents.as_ref(), topic, &delivery.event).await {
+                    let stored = store(documents.as_ref(), topic, &delivery.event)
+                        .instrument(span.clone())
+                        .await;
+                    match stored {
                         Ok(_) => break,
                         Err(err) => {
+                            span.record("otel.status_code", "ERROR");
                             tracing::warn!(%topic, event_id = %delivery.event.id, cause = %err, "raw event not stored, retrying");
                             pause = wait(&stop, pause).await;
                             if stop.is_cancelled() {
@@ -167,6 +174,7 @@ pub fn start(
                         }
                     }
                 }
+                drop(span);
                 pause = FIRST_RETRY_PAUSE;
                 if let Err(err) = delivery.ack().await {
                     tracing::warn!(%topic, cause = %err, "event acknowledgement failed");

@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::error::KitError;
 use crate::secret::Secret;
@@ -146,6 +147,22 @@ impl PeerClient {
     /// Runs `query` with `variables` and decodes its `data`; the first GraphQL error
     /// becomes [`PeerError::Refused`]. The current trace context travels along.
     pub async fn execute<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<T, PeerError> {
+        let span = crate::trace::client_span(self.service);
+        let result = self
+            .execute_in_span(query, variables)
+            .instrument(span.clone())
+            .await;
+        if let Err(PeerError::Unavailable { .. }) = &result {
+            span.record("otel.status_code", "ERROR");
+        }
+        result
+    }
+
+    async fn execute_in_span<T: DeserializeOwned>(
         &self,
         query: &str,
         variables: Value,

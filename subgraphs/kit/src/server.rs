@@ -16,6 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
+use tracing::Instrument;
 
 use crate::auth::{bearer_token, Authentication, JwtVerifier};
 use crate::background::BackgroundTask;
@@ -158,6 +159,23 @@ where
         .get("traceparent")
         .and_then(|value| value.to_str().ok())
         .and_then(crate::trace::parse);
+    let span = crate::trace::server_span(service.name, traceparent.as_deref());
+    graphql_request_in_span(service, request, client_ip, traceparent)
+        .instrument(span)
+        .await
+}
+
+async fn graphql_request_in_span<Q, M, S>(
+    service: Arc<GraphqlService<Q, M, S>>,
+    request: Request,
+    client_ip: ClientIp,
+    traceparent: Option<String>,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
     let authentication = match authenticate(&service.verifier, request.headers()).await {
         Ok(authentication) => authentication,
         Err(err) => return unauthenticated(err),
@@ -176,6 +194,10 @@ where
         graphql_request = graphql_request.data::<InternalCaller>(internal);
     }
     (service.per_request)(&mut graphql_request.data);
+    tracing::Span::current().record(
+        "graphql.operation.name",
+        graphql_request.operation_name.as_deref(),
+    );
     let started = std::time::Instant::now();
     let response = crate::trace::scope(traceparent, service.schema.execute(graphql_request)).await;
     let codes: Vec<String> = response
@@ -183,6 +205,12 @@ where
         .iter()
         .map(|error| crate::error::code_of_server_error(error).unwrap_or_else(|| "UNCODED".into()))
         .collect();
+    if codes
+        .iter()
+        .any(|code| code == "INTERNAL_SERVER_ERROR" || code == "UNCODED")
+    {
+        crate::trace::record_error();
+    }
     crate::metrics::record_request(service.name, started.elapsed(), &codes);
     GraphQLResponse::from(response).into_response()
 }

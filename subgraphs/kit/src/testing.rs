@@ -360,3 +360,60 @@ pub mod schema_response {
         );
     }
 }
+
+/// Spans captured in memory: an OpenTelemetry span exporter for tests that check what a
+/// player action traces, installed as the process's trace export by
+/// [`SpanCapture::install`].
+#[derive(Clone, Debug, Default)]
+pub struct SpanCapture(std::sync::Arc<std::sync::Mutex<Vec<SpanData>>>);
+
+pub use opentelemetry::trace::{SpanId, SpanKind, TraceId};
+pub use opentelemetry_sdk::trace::SpanData;
+
+impl opentelemetry_sdk::trace::SpanExporter for SpanCapture {
+    async fn export(&self, batch: Vec<SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0
+            .lock()
+            .map_err(|err| {
+                opentelemetry_sdk::error::OTelSdkError::InternalFailure(err.to_string())
+            })?
+            .extend(batch);
+        Ok(())
+    }
+}
+
+impl SpanCapture {
+    /// Installs the process's telemetry with every span exported here as it ends (all
+    /// sampled). Call it before starting services; the provider must live as long as
+    /// the test. Panics if telemetry was already installed in this process (run such
+    /// tests one per process, as nextest does).
+    pub fn install() -> (Self, opentelemetry_sdk::trace::SdkTracerProvider) {
+        let capture = Self::default();
+        let provider = crate::telemetry::traced_provider(
+            opentelemetry_sdk::trace::SdkTracerProvider::builder()
+                .with_simple_exporter(capture.clone()),
+            1.0,
+        );
+        assert!(
+            crate::telemetry::init_with(crate::telemetry::LogFormat::Pretty, "warn", Some(&provider)),
+            "telemetry was already installed: run tests that capture spans one per process (nextest)"
+        );
+        (capture, provider)
+    }
+
+    /// The spans ended so far.
+    pub fn finished(&self) -> Vec<SpanData> {
+        self.0
+            .lock()
+            .expect("no test thread panicked holding it")
+            .clone()
+    }
+}
+
+/// The string value of `span`'s attribute `key`, if set.
+pub fn span_attribute(span: &SpanData, key: &str) -> Option<String> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.as_str().into_owned())
+}

@@ -61,7 +61,7 @@ pub async fn relay_pending(
         let topic = entry.body["topic"].as_str().unwrap_or_default().to_string();
         let event: EventEnvelope =
             serde_json::from_value(entry.body["envelope"].clone()).map_err(BusError::from)?;
-        bus.publish(&topic, &event).await?;
+        crate::events::publish_traced(bus, &topic, event).await?;
         match store
             .commit(vec![Write::delete(COLLECTION, &entry.id, entry.revision)])
             .await

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EventBus, EventEnvelope};
 use crate::background::BackgroundTask;
+use tracing::Instrument;
 
 /// First pause after a failed round; doubled up to [`MAX_RETRY_PAUSE`].
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(100);
@@ -157,15 +158,18 @@ pub fn start<H: EventHandler>(
                     None => break,
                 };
                 let event = &delivery.event;
+                let span = crate::trace::consumer_span(group, topic, event);
                 let outcome = loop {
                     // Events the handler writes continue the trace of the one it handles.
                     let handled = crate::trace::scope(
                         event.traceparent.clone(),
                         handle_once(&db, group, event, |txn| handler.apply(event, txn)),
-                    );
+                    )
+                    .instrument(span.clone());
                     match handled.await {
                         Ok(outcome) => break outcome,
                         Err(err) => {
+                            span.record("otel.status_code", "ERROR");
                             tracing::warn!(
                                 %topic, %group, event_id = %event.id, event_type = event.event_type,
                                 cause = %err, "event handling failed, retrying"
@@ -179,8 +183,9 @@ pub fn start<H: EventHandler>(
                 };
                 pause = FIRST_RETRY_PAUSE;
                 if let Outcome::Applied(value) = outcome {
-                    handler.committed(value).await;
+                    handler.committed(value).instrument(span.clone()).await;
                 }
+                drop(span);
                 if let Err(err) = delivery.ack().await {
                     // Redelivered later and recognised as a duplicate.
                     tracing::warn!(%topic, %group, cause = %err, "event acknowledgement failed");

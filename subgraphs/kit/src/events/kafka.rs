@@ -12,12 +12,16 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::message::{BorrowedMessage, Header, Headers, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 use super::{BusError, Delivery, EventBus, EventEnvelope};
 
 /// How long a publish may wait for the broker.
+/// Kafka header carrying the event's W3C trace context (the envelope's `traceparent`).
+const TRACEPARENT_HEADER: &str = "traceparent";
+
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Partitions of topics this bus creates.
@@ -90,9 +94,16 @@ impl EventBus for KafkaBus {
         Box::pin(async move {
             let payload = serde_json::to_vec(event)?;
             let topic = self.name(topic);
-            let record = FutureRecord::to(&topic)
+            let mut record = FutureRecord::to(&topic)
                 .key(&event.aggregate_id)
                 .payload(&payload);
+            // Also as a header, for tools and consumers that do not read the envelope.
+            if let Some(traceparent) = &event.traceparent {
+                record = record.headers(OwnedHeaders::new().insert(Header {
+                    key: TRACEPARENT_HEADER,
+                    value: Some(traceparent.as_str()),
+                }));
+            }
             self.producer
                 .send(record, SEND_TIMEOUT)
                 .await
@@ -131,7 +142,10 @@ impl EventBus for KafkaBus {
                             message.payload().unwrap_or_default(),
                         ) {
                             Err(err) => Err(BusError::from(err)),
-                            Ok(event) => {
+                            Ok(mut event) => {
+                                if event.traceparent.is_none() {
+                                    event.traceparent = header_traceparent(&message);
+                                }
                                 let committer = consumer.clone();
                                 Ok(Delivery::new(event, move || {
                                     Box::pin(async move {
@@ -169,6 +183,16 @@ impl EventBus for KafkaBus {
 /// thread that stalls every task scheduled there, for as long as the coordinator is slow
 /// (a service stopping, or a test ending, while the broker rebalances). The group
 /// notices a consumer that never says goodbye after `session.timeout.ms` anyway.
+/// The `traceparent` header of `message`, if present and well formed.
+fn header_traceparent(message: &BorrowedMessage<'_>) -> Option<String> {
+    let headers = message.headers()?;
+    headers
+        .iter()
+        .find(|header| header.key == TRACEPARENT_HEADER)
+        .and_then(|header| std::str::from_utf8(header.value?).ok())
+        .and_then(crate::trace::parse)
+}
+
 struct DetachedClose(Option<StreamConsumer>);
 
 impl std::ops::Deref for DetachedClose {

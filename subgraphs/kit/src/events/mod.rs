@@ -22,6 +22,7 @@ pub mod topics;
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
+use tracing::Instrument;
 
 pub use envelope::EventEnvelope;
 pub use in_process::InProcessBus;
@@ -92,6 +93,25 @@ pub trait EventBus: Send + Sync {
         topic: &'a str,
         group: &'a str,
     ) -> BoxFuture<'a, Result<BoxStream<'static, Result<Delivery, BusError>>, BusError>>;
+}
+
+/// Relays `event` (from an outbox) to `topic` in a publish span that continues the trace
+/// of the action that wrote it; consumers continue the publish span. With trace export
+/// off the event keeps the context it was written with.
+pub async fn publish_traced(
+    bus: &dyn EventBus,
+    topic: &str,
+    mut event: EventEnvelope,
+) -> Result<(), BusError> {
+    let span = crate::trace::producer_span(topic, &event);
+    async {
+        if let Some(traceparent) = crate::trace::current() {
+            event.traceparent = Some(traceparent);
+        }
+        bus.publish(topic, &event).await
+    }
+    .instrument(span)
+    .await
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub async fn relay_pending(
     for row in pending {
         let event: EventEnvelope =
             serde_json::from_value(row.envelope.clone()).map_err(BusError::from)?;
-        bus.publish(&row.topic, &event).await?;
+        crate::events::publish_traced(bus, &row.topic, event).await?;
         entity::Entity::update_many()
             .col_expr(entity::Column::PublishedAt, Expr::value(Some(Utc::now())))
             .filter(entity::Column::Id.eq(row.id))
