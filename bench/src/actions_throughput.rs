@@ -270,14 +270,19 @@ async fn measure_all(
             )
             .await?;
             println!(
-                "  {:<10} c={:<3} {:>7.1} ops/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {:?}  waited {:.0}%",
+                "  {:<10} c={:<3} {:>7.1} ops/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {:?}  waited {:.0}%{}",
                 operation.name(),
                 concurrency,
                 pass.result.throughput(),
                 pass.latency.p50,
                 pass.latency.p99,
                 pass.result.errors,
-                pass.waited_share() * 100.0
+                pass.waited_share() * 100.0,
+                if pass.compiler {
+                    "  (a compiler was running)"
+                } else {
+                    ""
+                }
             );
             if let Some(error) = &pass.result.first_error {
                 println!("    first error: {}", &error[..error.len().min(300)]);
@@ -431,6 +436,8 @@ struct Pass {
     latency: Summary,
     /// CPU time in the window: this process, PostgreSQL.
     cpu: (Duration, Option<Duration>),
+    /// Whether a compiler ran on the machine during the pass.
+    compiler: bool,
 }
 
 impl Pass {
@@ -453,6 +460,7 @@ impl Pass {
             "errors": self.result.errors,
             "window_s": self.result.window.as_secs_f64(),
             "waited_share": self.waited_share(),
+            "compiler_running": self.compiler,
             "latency": self.latency.to_json(),
             "cpu_ms_per_op": {
                 "supergraph_process": self.per_op_ms(self.cpu.0),
@@ -482,6 +490,7 @@ async fn measure(
     let warmup = Duration::from_secs(args.warmup_secs);
     let duration = Duration::from_secs(args.duration_secs);
     let mages: Arc<[Arc<Mage>]> = mages.into();
+    let watch = procfs::CompilerWatch::start();
     let router = router.clone();
     let mut result = match operation {
         Operation::CastSkill => {
@@ -511,10 +520,12 @@ async fn measure(
             .await?
         }
     };
+    let compiler = watch.stop();
     let [start, end] = samples[..] else {
         anyhow::bail!("the window's CPU samples are missing");
     };
     Ok(Pass {
+        compiler,
         operation,
         concurrency,
         latency: Summary::of(&mut result.latencies),
@@ -633,8 +644,9 @@ fn print_table(passes: &[Pass]) {
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for pass in passes {
         println!(
-            "| `{}` | {} | {:.1} | {:.1} ms | {:.1} ms | {:.1} ms | {} | {} | {:.2} | {} |",
+            "| `{}`{} | {} | {:.1} | {:.1} ms | {:.1} ms | {:.1} ms | {} | {} | {:.2} | {} |",
             pass.operation.name(),
+            if pass.compiler { " ¹" } else { "" },
             pass.concurrency,
             pass.result.throughput(),
             pass.latency.p50,
@@ -652,5 +664,8 @@ fn print_table(passes: &[Pass]) {
                 pass.per_op_ms(cpu)
             )),
         );
+    }
+    if passes.iter().any(|p| p.compiler) {
+        println!("\n¹ a compiler was running on the machine during this pass");
     }
 }

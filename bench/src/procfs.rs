@@ -146,3 +146,33 @@ pub fn postgres_cpu_time(postmaster: u32, ticks_per_sec: u64) -> Duration {
     }
     total
 }
+
+/// Watches, twice a second, whether a compiler runs on the machine (see
+/// [`compiler_running`]) while a measured window is open.
+pub struct CompilerWatch {
+    seen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CompilerWatch {
+    /// Starts watching.
+    pub fn start() -> Self {
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = seen.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                if compiler_running() {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        });
+        Self { seen, task }
+    }
+
+    /// Stops watching; whether a compiler was seen.
+    pub fn stop(self) -> bool {
+        self.task.abort();
+        self.seen.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}

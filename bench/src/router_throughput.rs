@@ -9,7 +9,10 @@
 //! - `chaos router` on `--router-port` (4100), `router/router.config.yaml`;
 //! - Hive Gateway on `--gateway-port` (4200), `bench/gateway/gateway.config.ts`.
 //!
-//! Queries, sent with a player's token:
+//! Queries, each client sending its own player's (`--players`, by default one per
+//! client of the highest concurrency, so that no two requests in flight are identical:
+//! both routers merge identical concurrent subgraph fetches, which one shared player
+//! would turn into a deduplication benchmark):
 //! - player: `me` (users) → actors with stats and resources (chaos) → inventory items
 //!   (inventory) with their names (content), guild (guild), position (world): six
 //!   subgraphs, four sequential fetch levels;
@@ -39,6 +42,7 @@ use chaos_bench::load::{self, LoadResult};
 use chaos_bench::process::{self, Service};
 use chaos_bench::{procfs, report};
 use clap::Parser;
+use futures_util::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 
 /// Benchmark parameters.
@@ -53,6 +57,10 @@ struct Args {
     /// Measured window, seconds.
     #[arg(long, default_value_t = 15)]
     duration_secs: u64,
+    /// Players (each with a mage, items and a guild); client `i` queries as player
+    /// `i % players`. Default: the highest concurrency.
+    #[arg(long)]
+    players: Option<usize>,
     /// Port of our router (`chaos router`).
     #[arg(long, default_value_t = 4100)]
     router_port: u16,
@@ -103,7 +111,8 @@ struct Target {
     server: Server,
     query_name: &'static str,
     endpoint: Endpoint,
-    body: Vec<u8>,
+    /// The request body of each player.
+    bodies: Arc<[Vec<u8>]>,
 }
 
 /// The processes of the run.
@@ -136,6 +145,8 @@ struct Pass {
     latency: Summary,
     /// CPU time used in the window: serving, subgraphs, load generator.
     cpu: CpuSample,
+    /// Whether a compiler ran on the machine during the pass.
+    compiler: bool,
 }
 
 impl Pass {
@@ -160,6 +171,7 @@ impl Pass {
                 "load_generator": self.per_request_ms(self.cpu.2),
             },
             "serving_cores_busy": self.cpu.0.as_secs_f64() / self.result.window.as_secs_f64().max(1e-9),
+            "compiler_running": self.compiler,
         })
     }
 }
@@ -203,59 +215,84 @@ async fn main() -> anyhow::Result<()> {
     let router = Endpoint::new(format!("http://127.0.0.1:{}/graphql", args.router_port));
     let gateway = Endpoint::new(format!("http://127.0.0.1:{}/graphql", args.gateway_port));
     let direct = Endpoint::new(format!("http://127.0.0.1:{CHAOS_SUBGRAPH_PORT}/graphql"));
-    let player = set_up_player(&router).await?;
-    println!("player {} with actor {}", player.username, player.actor);
+    let player_count = args
+        .players
+        .unwrap_or_else(|| args.concurrency.iter().copied().max().unwrap_or(1))
+        .max(1);
+    let started = std::time::Instant::now();
+    let admin = graphql::login(&router, "admin", ADMIN_PASSWORD).await?;
+    let players: Vec<BenchPlayer> = futures_util::stream::iter(0..player_count)
+        .map(|_| set_up_player(&router, &admin))
+        .buffered(4)
+        .try_collect()
+        .await?;
+    println!(
+        "{player_count} players set up in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
-    let player_body = serde_json::to_vec(&json!({ "query": PLAYER_QUERY }))?;
-    let actor_body =
-        serde_json::to_vec(&json!({ "query": ACTOR_QUERY, "variables": { "id": player.actor } }))?;
+    let player_bodies: Arc<[Vec<u8>]> = players
+        .iter()
+        .map(|_| serde_json::to_vec(&json!({ "query": PLAYER_QUERY })))
+        .collect::<Result<_, _>>()?;
+    let actor_bodies: Arc<[Vec<u8>]> = players
+        .iter()
+        .map(|player| {
+            serde_json::to_vec(
+                &json!({ "query": ACTOR_QUERY, "variables": { "id": player.actor } }),
+            )
+        })
+        .collect::<Result<_, _>>()?;
     let targets = vec![
         Target {
             label: "router: player query (6 subgraphs)",
             server: Server::Router,
             query_name: "player",
             endpoint: router.clone(),
-            body: player_body.clone(),
+            bodies: player_bodies.clone(),
         },
         Target {
             label: "Hive Gateway: player query (6 subgraphs)",
             server: Server::Gateway,
             query_name: "player",
             endpoint: gateway.clone(),
-            body: player_body,
+            bodies: player_bodies,
         },
         Target {
             label: "router: actor query (chaos only)",
             server: Server::Router,
             query_name: "actor",
             endpoint: router.clone(),
-            body: actor_body.clone(),
+            bodies: actor_bodies.clone(),
         },
         Target {
             label: "Hive Gateway: actor query (chaos only)",
             server: Server::Gateway,
             query_name: "actor",
             endpoint: gateway.clone(),
-            body: actor_body.clone(),
+            bodies: actor_bodies.clone(),
         },
         Target {
             label: "chaos subgraph direct: actor query",
             server: Server::Direct,
             query_name: "actor",
             endpoint: direct,
-            body: actor_body,
+            bodies: actor_bodies,
         },
     ];
-    check_answers(&targets, &player.token).await?;
+    check_answers(&targets, &players[0].token).await?;
 
     let ticks = procfs::clock_ticks_per_sec();
+    let mut tokens: Arc<[Arc<str>]> = players.iter().map(|p| p.token.clone()).collect();
+    let mut tokens_from = std::time::Instant::now();
     let mut passes = Vec::new();
     for &concurrency in &args.concurrency {
         for target in &targets {
-            // A fresh token per pass: access tokens live 15 minutes.
-            let token: Arc<str> = graphql::login(&router, &player.username, graphql::PASSWORD)
-                .await?
-                .into();
+            // Access tokens live 15 minutes: fresh ones for a long run.
+            if tokens_from.elapsed() > Duration::from_secs(10 * 60) {
+                tokens = log_in_all(&router, &players).await?;
+                tokens_from = std::time::Instant::now();
+            }
             processes.subgraphs.check_alive()?;
             processes.router.check_alive()?;
             processes.gateway.check_alive()?;
@@ -264,15 +301,20 @@ async fn main() -> anyhow::Result<()> {
                 processes.subgraphs.pid(),
                 std::process::id(),
             );
-            let pass = measure(&args, target, concurrency, token, pids, ticks).await?;
+            let pass = measure(&args, target, concurrency, tokens.clone(), pids, ticks).await?;
             println!(
-                "  {:<42} c={:<3} {:>8.1} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}",
+                "  {:<42} c={:<3} {:>8.1} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}{}",
                 pass.label,
                 concurrency,
                 pass.result.throughput(),
                 pass.latency.p50,
                 pass.latency.p99,
-                pass.result.failed()
+                pass.result.failed(),
+                if pass.compiler {
+                    "  (a compiler was running)"
+                } else {
+                    ""
+                }
             );
             if let Some(error) = &pass.result.first_error {
                 println!("    first error: {}", truncate(error, 300));
@@ -298,6 +340,7 @@ async fn main() -> anyhow::Result<()> {
                 "warmup_s": args.warmup_secs,
                 "duration_s": args.duration_secs,
                 "concurrency": args.concurrency,
+                "players": player_count,
                 "player_query": PLAYER_QUERY,
                 "actor_query": ACTOR_QUERY,
                 "gateway": "@graphql-hive/gateway (bench/gateway/package-lock.json)",
@@ -350,7 +393,7 @@ async fn start_processes(
         .current_dir(repo)
         .args(["router", "--config", "router/router.config.yaml"])
         .env("CHAOS_ROUTER_PORT", args.router_port.to_string())
-        // The load comes from one player on one address: the router's per-player and
+        // The load comes from a few players on one address: the router's per-player and
         // per-IP request limits (0: off) would refuse most of it.
         .env("CHAOS_RATE_LIMIT_PER_PLAYER", "0")
         .env("CHAOS_RATE_LIMIT_PER_IP", "0")
@@ -397,21 +440,20 @@ async fn start_processes(
     })
 }
 
-/// The benchmark's player.
+/// One of the benchmark's players.
 struct BenchPlayer {
     username: String,
-    token: String,
+    token: Arc<str>,
     actor: String,
 }
 
 /// A mage with a few items, leading a guild; through the router like a client.
-async fn set_up_player(router: &Endpoint) -> anyhow::Result<BenchPlayer> {
-    let admin = graphql::login(router, "admin", ADMIN_PASSWORD).await?;
+async fn set_up_player(router: &Endpoint, admin: &str) -> anyhow::Result<BenchPlayer> {
     let username = graphql::register(router, "bench").await?;
     let token = graphql::login(router, &username, graphql::PASSWORD).await?;
     let actor = graphql::create_actor(router, &token, "MAGE").await?;
-    graphql::grant_item(router, &admin, &actor, "health_potion", 5).await?;
-    graphql::grant_item(router, &admin, &actor, "iron_ore", 3).await?;
+    graphql::grant_item(router, admin, &actor, "health_potion", 5).await?;
+    graphql::grant_item(router, admin, &actor, "iron_ore", 3).await?;
     router
         .must(
             Some(&token),
@@ -421,9 +463,22 @@ async fn set_up_player(router: &Endpoint) -> anyhow::Result<BenchPlayer> {
         .await?;
     Ok(BenchPlayer {
         username,
-        token,
+        token: token.into(),
         actor,
     })
+}
+
+/// Fresh access tokens for every player.
+async fn log_in_all(router: &Endpoint, players: &[BenchPlayer]) -> anyhow::Result<Arc<[Arc<str>]>> {
+    let mut tokens = Vec::with_capacity(players.len());
+    for player in players {
+        tokens.push(
+            graphql::login(router, &player.username, graphql::PASSWORD)
+                .await?
+                .into(),
+        );
+    }
+    Ok(tokens.into())
 }
 
 /// Every target answers without errors, and the router and the gateway answer each
@@ -433,7 +488,7 @@ async fn check_answers(targets: &[Target], token: &str) -> anyhow::Result<()> {
     for target in targets {
         let bytes = target
             .endpoint
-            .send_raw(Some(token), target.body.clone())
+            .send_raw(Some(token), target.bodies[0].clone())
             .await
             .map_err(|err| anyhow::anyhow!("{}: {} ({})", target.label, err.code, err.detail))?;
         let body: Value = serde_json::from_slice(&bytes)?;
@@ -499,29 +554,37 @@ async fn measure(
     args: &Args,
     target: &Target,
     concurrency: usize,
-    token: Arc<str>,
+    tokens: Arc<[Arc<str>]>,
     (serving, subgraphs, me): (u32, u32, u32),
     ticks: u64,
 ) -> anyhow::Result<Pass> {
     let endpoint = target.endpoint.clone();
-    let body = target.body.clone();
+    let bodies = target.bodies.clone();
     let mut samples: Vec<CpuSample> = Vec::new();
     let cpu = |pid: u32| procfs::cpu_time(pid, ticks, false).unwrap_or_default();
+    let watch = procfs::CompilerWatch::start();
     let mut result = load::run(
         concurrency,
         Duration::from_secs(args.warmup_secs),
         Duration::from_secs(args.duration_secs),
-        move |_| {
-            let (endpoint, body, token) = (endpoint.clone(), body.clone(), token.clone());
+        move |worker| {
+            let player = worker % bodies.len().min(tokens.len()).max(1);
+            let (endpoint, body, token) = (
+                endpoint.clone(),
+                bodies[player].clone(),
+                tokens[player].clone(),
+            );
             async move { endpoint.send_raw(Some(&token), body).await.map(drop).into() }
         },
         || samples.push((cpu(serving), cpu(subgraphs), cpu(me))),
     )
     .await?;
+    let compiler = watch.stop();
     let [start, end] = samples[..] else {
         anyhow::bail!("the window's CPU samples are missing");
     };
     Ok(Pass {
+        compiler,
         label: target.label,
         server: target.server,
         query_name: target.query_name,
@@ -547,8 +610,9 @@ fn print_table(passes: &[Pass], peaks: &Value) {
             Server::Direct => &peaks["subgraphs"],
         };
         println!(
-            "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {:.3} | {:.3} | {:.3} | {:.0} MiB |",
+            "| {}{} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {:.3} | {:.3} | {:.3} | {:.0} MiB |",
             pass.label,
+            if pass.compiler { " ¹" } else { "" },
             pass.concurrency,
             pass.result.throughput(),
             pass.latency.p50,
@@ -560,6 +624,9 @@ fn print_table(passes: &[Pass], peaks: &Value) {
             pass.per_request_ms(pass.cpu.2),
             peak.as_f64().unwrap_or(0.0),
         );
+    }
+    if passes.iter().any(|p| p.compiler) {
+        println!("\n¹ a compiler was running on the machine during this pass");
     }
     println!("\nPeak RSS (VmHWM): router {:.0} MiB, Hive Gateway {:.0} MiB, subgraph process (13 subgraphs + idle router) {:.0} MiB",
         peaks["router"].as_f64().unwrap_or(0.0),

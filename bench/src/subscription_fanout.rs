@@ -415,6 +415,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             );
         }
     }
+    let watch = procfs::CompilerWatch::start();
     let (server, addresses) = Server::start(args.server_process).await?;
     let client = GraphqlClient::new(format!("http://{}/graphql", addresses.router));
 
@@ -520,6 +521,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     server.stop().await?;
+    let compiler = watch.stop();
+    if compiler {
+        println!("a compiler was running on the machine during this run");
+    }
     if let Some(out) = &args.out {
         report::write(
             out,
@@ -533,6 +538,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                     "rate": args.rate,
                     "server_process": args.server_process,
                 },
+                "compiler_running_during_run": compiler,
                 "phases": rows,
             }),
         )?;

@@ -95,7 +95,7 @@ fn apply_overrides(
     }
     if let Some(url) = &overrides.jwks_url {
         config.jwt.jwks_providers =
-            serde_json::from_value(json!([{ "source": "remote", "url": url }]))?;
+            serde_json::from_value(json!([{ "source": "remote", "url": url, "prefetch": true }]))?;
     }
     // The page is ours (`RouterConfig::graphiql`); Hive's Laboratory stays as the file
     // says (off: with Hive's `graphiql` feature it would be a page loading from a CDN).
