@@ -170,6 +170,10 @@ pub async fn apply_item_use(
     item_use: &ItemUse,
 ) -> Result<Option<actor::Model>, ChaosError> {
     validate_effects(&item_use.effects)?;
+    // The actor's row lock first, then the check: the player's call and the outbox
+    // event race for the same use, and a check made before waiting for the lock would
+    // miss the other path's commit (its insert then fails on the use id).
+    let actor = load_actor(txn, item_use.actor_id).await?;
     if applied_item_use::Entity::find_by_id(item_use.use_id)
         .one(txn)
         .await?
@@ -177,7 +181,6 @@ pub async fn apply_item_use(
     {
         return Ok(None);
     }
-    let actor = load_actor(txn, item_use.actor_id).await?;
     let now = now_ms();
     let previous = loadout(txn, actor.id, now).await?;
     let mut current = previous.clone();
@@ -370,4 +373,73 @@ pub async fn equip(
     };
     txn.commit().await?;
     Ok((actor, applied.is_some()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use subgraph_kit::auth::Viewer;
+    use subgraph_kit::testing::TestDatabase;
+
+    use super::*;
+    use crate::settings::RuleSettings;
+
+    /// The player's call and the outbox event apply the same use at the same moment
+    /// (on PostgreSQL in the engine pass): the later one waits for the actor's lock,
+    /// then sees the use applied.
+    #[tokio::test]
+    async fn a_use_applied_while_another_path_waits_applies_once() {
+        let database = TestDatabase::create("chaos").await;
+        let db = subgraph_kit::db::connect_and_migrate::<migrations::chaos::Migrator>(
+            &database.settings,
+        )
+        .await
+        .expect("migrates");
+        let viewer = Viewer {
+            user_id: Uuid::new_v4(),
+            username: "healer".into(),
+            scopes: vec![],
+            session_id: Uuid::new_v4(),
+        };
+        let actor = crate::service::create_actor(
+            &db,
+            &RuleSettings::default(),
+            &viewer,
+            "Healer",
+            actor_core::Class::Mage,
+        )
+        .await
+        .expect("creates the actor");
+        let item_use = ItemUse {
+            use_id: Uuid::new_v4(),
+            actor_id: actor.id,
+            item_definition_id: "health_potion".into(),
+            effects: vec![ItemEffect::HealHp { amount: 50 }],
+        };
+
+        let first = subgraph_kit::db::begin_write(&db).await.expect("begins");
+        assert!(apply_item_use(&first, &item_use)
+            .await
+            .expect("applies")
+            .is_some());
+        let second = tokio::spawn({
+            let (db, item_use) = (db.clone(), item_use.clone());
+            async move { use_item(&db, &item_use).await }
+        });
+        // Let the second path reach the actor's lock before the first commits.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        first.commit().await.expect("commits");
+        let (_, applied) = second
+            .await
+            .expect("the task finishes")
+            .expect("the second path succeeds");
+        assert!(!applied, "the use applies once");
+        let uses = applied_item_use::Entity::find()
+            .filter(applied_item_use::Column::ActorId.eq(actor.id))
+            .all(&db)
+            .await
+            .expect("reads");
+        assert_eq!(uses.len(), 1);
+    }
 }
