@@ -73,8 +73,8 @@ echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL  Kafka:
 step "kit on the real engines (bus contract on Kafka, outbox on PostgreSQL, fan-out across Redis replicas, document store on MongoDB)"
 run_tests -p subgraph-kit --lib
 
-step "services on their engines: content and analytics on MongoDB; payment, matchmaking, live events, anticheat and users on PostgreSQL (+ Redis sanctions)"
-run_tests -p content-subgraph -p analytics-subgraph -p payment-subgraph -p matchmaking-subgraph -p events-subgraph -p anticheat-subgraph -p users-subgraph
+step "services on their engines: content and analytics on MongoDB; payment, matchmaking, live events, anticheat, users and chaos on PostgreSQL (+ Redis sanctions)"
+run_tests -p content-subgraph -p analytics-subgraph -p payment-subgraph -p matchmaking-subgraph -p events-subgraph -p anticheat-subgraph -p users-subgraph -p chaos-subgraph
 
 step "router rate limits counted in Redis, shared between routers"
 run_tests -p chaos-router --lib

@@ -235,3 +235,27 @@ fn is_graphql_error(body: &[u8]) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Serves an empty JWKS (`{"keys":[]}`) on a loopback port for the life of the process,
+/// to any request: the router's key set, under which no token verifies.
+pub fn serve_empty_jwks() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds a loopback port");
+    let addr = listener.local_addr().expect("the listener has an address");
+    std::thread::spawn(move || {
+        const BODY: &str = r#"{"keys":[]}"#;
+        for mut stream in listener.incoming().flatten() {
+            // One request per connection: read the head, answer, close.
+            let mut reader = BufReader::new(&mut stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{BODY}",
+                BODY.len()
+            );
+        }
+    });
+    addr
+}

@@ -32,6 +32,7 @@ pub mod panics;
 pub mod pipeline;
 pub mod subgraph;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -97,11 +98,13 @@ fn harness() -> &'static Harness {
     HARNESS.get_or_init(|| {
         panics::install();
         let files = RepoFiles::locate();
-        // Subgraph URLs (and the JWKS) point at a port nothing listens on: a request that
-        // passes every check fails at its first fetch, and no service of ours is reached.
+        // Subgraph URLs point at a port nothing listens on: a request that passes every
+        // check fails at its first fetch, and no service of ours is reached. The router
+        // loads its JWKS before it listens: an empty key set, so no token verifies.
         let closed = closed_port();
+        let jwks = http::serve_empty_jwks();
         let config = || {
-            chaos_router::load_config(&files.router_config, &files.overrides(closed))
+            chaos_router::load_config(&files.router_config, &files.overrides(closed, jwks))
                 .expect("the committed router config loads")
         };
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds a loopback port");
@@ -157,7 +160,7 @@ impl RepoFiles {
         }
     }
 
-    fn overrides(&self, closed_port: u16) -> chaos_router::RouterOverrides {
+    fn overrides(&self, closed_port: u16, jwks: SocketAddr) -> chaos_router::RouterOverrides {
         let url = format!("http://127.0.0.1:{closed_port}");
         chaos_router::RouterOverrides {
             supergraph_path: Some(self.supergraph.clone()),
@@ -166,7 +169,7 @@ impl RepoFiles {
                 .iter()
                 .map(|name| (name.clone(), format!("{url}/{name}/graphql")))
                 .collect(),
-            jwks_url: Some(format!("{url}/.well-known/jwks.json")),
+            jwks_url: Some(format!("http://{jwks}/.well-known/jwks.json")),
             ..Default::default()
         }
     }

@@ -141,15 +141,35 @@ pub fn spawn(
                 }
             });
         })?;
-    let server = ready_rx
-        .recv()
-        .map_err(|_| anyhow::anyhow!("router thread ended before starting"))??;
+    let server = wait_for_start(&ready_rx)?;
     tracing::info!(%addr, "router listening");
     Ok(RunningRouter {
         server,
         thread: Some(thread),
         addr,
     })
+}
+
+/// Blocks until the router thread has started the server (or failed to). Starting loads
+/// the JWKS (`prefetch`), possibly from a service of this very process (`chaos all`, the
+/// tests): on a multi-threaded runtime the wait hands this worker's other tasks to
+/// another thread, so that service keeps answering even with one worker. On a
+/// current-thread runtime such a service could not answer; the router must then be
+/// started from outside that runtime's tasks.
+fn wait_for_start(
+    ready: &mpsc::Receiver<anyhow::Result<hive_router::ntex::server::Server>>,
+) -> anyhow::Result<hive_router::ntex::server::Server> {
+    let receive = || {
+        ready
+            .recv()
+            .map_err(|_| anyhow::anyhow!("router thread ended before starting"))?
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(receive)
+        }
+        _ => receive(),
+    }
 }
 
 /// The router's HTTP clients need a process-wide rustls provider; install Hive's choice once.
