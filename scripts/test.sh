@@ -25,6 +25,20 @@ run_tests() {
   fi
 }
 
+# The engine passes rerun parts of the suite: with nextest, selected by a filterset out of
+# the SQLite pass's workspace build, so nothing compiles again (`-p` would resolve
+# features for those packages alone and rebuild them); `cargo test` takes the package
+# arguments after the filterset instead.
+run_selected() {
+  local filter=$1
+  shift
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --release --no-tests=pass --workspace --all-targets -E "$filter"
+  else
+    cargo test --release "$@"
+  fi
+}
+
 step "formatting"
 cargo fmt --all --check
 
@@ -71,16 +85,17 @@ CHAOS_TEST_MONGODB_URL=$(scripts/mongo.sh)
 echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL  Kafka: $CHAOS_TEST_KAFKA_BOOTSTRAP  MongoDB: $CHAOS_TEST_MONGODB_URL"
 
 step "kit on the real engines (bus contract on Kafka, outbox on PostgreSQL, fan-out across Redis replicas, document store on MongoDB)"
-run_tests -p subgraph-kit --lib
+run_selected 'package(subgraph-kit) & kind(lib)' -p subgraph-kit --lib
 
 step "services on their engines: content and analytics on MongoDB; payment, matchmaking, live events, anticheat, users and chaos on PostgreSQL (+ Redis sanctions)"
-run_tests -p content-subgraph -p analytics-subgraph -p payment-subgraph -p matchmaking-subgraph -p events-subgraph -p anticheat-subgraph -p users-subgraph -p chaos-subgraph
+run_selected 'package(content-subgraph) | package(analytics-subgraph) | package(payment-subgraph) | package(matchmaking-subgraph) | package(events-subgraph) | package(anticheat-subgraph) | package(users-subgraph) | package(chaos-subgraph)' \
+  -p content-subgraph -p analytics-subgraph -p payment-subgraph -p matchmaking-subgraph -p events-subgraph -p anticheat-subgraph -p users-subgraph -p chaos-subgraph
 
 step "router rate limits counted in Redis, shared between routers"
-run_tests -p chaos-router --lib
+run_selected 'package(chaos-router) & kind(lib)' -p chaos-router --lib
 
 step "end-to-end tests on the real engines (and one player action traced across them)"
-run_tests --test e2e --test traces
+run_selected 'package(chaos-supergraph) & (binary(e2e) | binary(traces))' --test e2e --test traces
 scripts/postgres.sh clean
 
 step "all tests passed"

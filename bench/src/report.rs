@@ -1,6 +1,6 @@
 //! The results file each benchmark writes for `bench/plot.py`: one JSON object with the
 //! conditions of the run (when, on how many cores, whether a compiler was running) and
-//! the rows of its table.
+//! the rows of its table; then the PNG plot next to it, drawn by `bench/plot.py`.
 
 use std::path::Path;
 
@@ -36,7 +36,42 @@ pub fn write(path: &Path, name: &str, conditions: Value, extra: Value) -> anyhow
     }
     std::fs::write(path, serde_json::to_string_pretty(&document)? + "\n")?;
     println!("\nresults: {}", path.display());
+    plot(path);
     Ok(())
+}
+
+/// The Python with matplotlib that draws the plots: `CHAOS_BENCH_PYTHON`, else the venv
+/// `bench/plot.py` describes, else `python3`.
+fn python() -> std::path::PathBuf {
+    if let Some(python) = std::env::var_os("CHAOS_BENCH_PYTHON") {
+        return python.into();
+    }
+    std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cache/chaos-bench-venv/bin/python"))
+        .filter(|venv| venv.exists())
+        .unwrap_or_else(|| "python3".into())
+}
+
+/// Draws the PNG next to the results file with `bench/plot.py`. A missing matplotlib
+/// costs only the picture: the table is printed and the results are kept either way.
+fn plot(results: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("plot.py");
+    let python = python();
+    match std::process::Command::new(&python)
+        .arg(&script)
+        .arg(results)
+        .status()
+    {
+        Ok(status) if status.success() => {}
+        outcome => println!(
+            "no plot ({outcome:?} from {}); install matplotlib as {} says, then: {} {} {}",
+            python.display(),
+            script.display(),
+            python.display(),
+            script.display(),
+            results.display()
+        ),
+    }
 }
 
 /// `true` → "yes", for the printed conditions.
