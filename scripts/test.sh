@@ -17,8 +17,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chaos-target}"
 step() { printf '\n==> %s\n' "$*"; }
 
 # cargo-nextest (one process per test, per-test timings) when installed, else cargo test.
+have_nextest() { cargo nextest --version >/dev/null 2>&1; }
+
 run_tests() {
-  if cargo nextest --version >/dev/null 2>&1; then
+  if have_nextest; then
     cargo nextest run --release --no-tests=pass "$@"
   else
     cargo test --release "$@"
@@ -32,7 +34,7 @@ run_tests() {
 run_selected() {
   local filter=$1
   shift
-  if cargo nextest --version >/dev/null 2>&1; then
+  if have_nextest; then
     cargo nextest run --release --no-tests=pass --workspace --all-targets -E "$filter"
   else
     cargo test --release "$@"
