@@ -6,7 +6,6 @@
 #   scripts/compose.sh --check   # fail if the committed files are out of date
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chaos-target}"
 
 if [ ! -d composer/node_modules/@apollo/composition ]; then
   (cd composer && npm ci --no-audit --no-fund --loglevel=error)
@@ -14,11 +13,11 @@ fi
 
 if [ "${1:-}" = "--check" ]; then
   out=$(mktemp -d)
-  cargo run --release --quiet -- export-schema --out "$out"
+  cargo run --quiet -- export-schema --out "$out"
   diff -ru "$out" schema/subgraphs || { echo "schema/subgraphs is out of date: run scripts/compose.sh"; exit 1; }
   rm -rf "$out"
   node composer/compose.mjs --check
 else
-  cargo run --release --quiet -- export-schema --out schema/subgraphs
+  cargo run --quiet -- export-schema --out schema/subgraphs
   node composer/compose.mjs
 fi

@@ -8,74 +8,96 @@
 # validated offline on the way (scripts/validate-manifests.sh). The GraphiQL page is
 # tested in Debian's Chromium (installed with apt when missing).
 #
-# Builds use the release profile only (the same artifacts `cargo run --release` uses)
-# in a target directory outside the clone, so repeated runs are fast.
+# How it stays fast (docs/building.md has the measurements):
+# - One build, in the dev profile that `cargo run` uses (Cargo.toml: our crates
+#   unoptimised and incremental, dependencies optimised once), into the same target
+#   directory (`./target` unless CARGO_TARGET_DIR says otherwise; CI keeps one outside
+#   the clone): every dependency `cargo run` compiled is reused here.
+# - Clippy lints our crates while they compile (.cargo/config.toml makes clippy-driver
+#   the workspace's compiler, as `cargo clippy` does for its check build), so nothing is
+#   compiled twice in two modes; scripts/deny-warnings.py fails on any warning.
+# - Installing and starting the engines, the npm and PyPI tools and validating the
+#   manifests run in the background during that build (they mostly wait on the network).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chaos-target}"
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s [%s]\n' "$*" "$(date +%T)"; }
+
+target_dir="${CARGO_TARGET_DIR:-target}"
 
 # cargo-nextest (one process per test, per-test timings) when installed, else cargo test.
 have_nextest() { cargo nextest --version >/dev/null 2>&1; }
 
+# The tests of the selected packages (all of them by default). Without nextest, the
+# span-capturing trace test runs in a process of its own: it installs the process's
+# telemetry, which only the first test of a process can do.
 run_tests() {
   if have_nextest; then
-    cargo nextest run --release --no-tests=pass "$@"
+    cargo nextest run --no-tests=pass --workspace --all-targets -E "${1:-all()}"
   else
-    cargo test --release "$@"
-  fi
-}
-
-# The engine passes rerun parts of the suite: with nextest, selected by a filterset out of
-# the SQLite pass's workspace build, so nothing compiles again (`-p` would resolve
-# features for those packages alone and rebuild them); `cargo test` takes the package
-# arguments after the filterset instead.
-run_selected() {
-  local filter=$1
-  shift
-  if have_nextest; then
-    cargo nextest run --release --no-tests=pass --workspace --all-targets -E "$filter"
-  else
-    cargo test --release "$@"
+    shift
+    cargo test "$@" -- --skip traces::
+    if [[ " $* " == *" --workspace "* || " $* " == *" --test e2e "* ]]; then
+      cargo test --test e2e traces::
+    fi
   fi
 }
 
 step "formatting"
 cargo fmt --all --check
 
-step "lints"
-cargo clippy --release --workspace --all-targets -- -D warnings
+step "tools, engines and manifests (in the background while cargo builds)"
+prepare_log=$(mktemp)
+(
+  set -euo pipefail
+  # What apt must install, in one transaction (scripts below would each update apt).
+  missing=()
+  ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} with apt…"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  scripts/postgres.sh >/dev/null
+  scripts/redis.sh >/dev/null
+  scripts/kafka.sh >/dev/null
+  scripts/mongo.sh >/dev/null
+  # Apollo composition (build-time only) and playwright-core for the GraphiQL page test.
+  if [ ! -d composer/node_modules/@apollo/composition ]; then
+    (cd composer && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  # deploy/k8s strictly against Kubernetes 1.30 and 1.37 schemas, docker-compose.yml
+  # against the Compose Specification, and the validator's own self-test.
+  scripts/validate-manifests.sh --self-test
+  scripts/validate-manifests.sh deploy/k8s
+) >"$prepare_log" 2>&1 &
+prepare_pid=$!
+
+step "build and lint (clippy -D warnings) every crate and target"
+# The GraphiQL page is built by router/build.rs (npm ci in OUT_DIR, no step here).
+cargo build --workspace --all-targets --message-format=json | scripts/deny-warnings.py
 
 step "fuzz smoke (router request path, bounded: seed corpus + mutations, 20 000 inputs or 60 s)"
-# Built with the whole workspace and its tests, the artifacts the test steps below reuse
-# (`cargo run -p chaos-fuzz` would resolve features for that crate alone and compile
-# part of the router's dependencies a second time). A failing input is printed and
-# written to fuzz/artifacts/request/. Deeper runs: `cargo +nightly fuzz run request`.
-cargo build --release --workspace --all-targets
-"$CARGO_TARGET_DIR/release/chaos-fuzz-smoke" --inputs 20000 --seconds 60
+# A failing input is printed and written to fuzz/artifacts/request/. Deeper runs:
+# `cargo +nightly fuzz run request`.
+"$target_dir/debug/chaos-fuzz-smoke" --inputs 20000 --seconds 60
 
-step "composer (Apollo composition, build-time only)"
-if [ ! -d composer/node_modules/@apollo/composition ]; then
-  (cd composer && npm ci --no-audit --no-fund --loglevel=error)
+step "waiting for the tools, engines and manifests"
+if ! wait "$prepare_pid"; then
+  cat "$prepare_log"
+  echo "preparing the tools, engines or manifests failed (output above)" >&2
+  exit 1
 fi
-
-step "browser tests (Debian's Chromium for the GraphiQL page test, playwright-core from npm)"
-# The GraphiQL page itself is built by router/build.rs (npm ci in OUT_DIR, no step here).
-if [ ! -x /usr/bin/chromium ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
-fi
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-fi
-
-step "deployment manifests (deploy/k8s strictly against Kubernetes 1.30 and 1.37 schemas, docker-compose.yml against the Compose Specification)"
-scripts/validate-manifests.sh --self-test
-scripts/validate-manifests.sh deploy/k8s
+tail -n 2 "$prepare_log"
 
 step "all tests on SQLite"
-run_tests --workspace --all-targets
+run_tests 'all()' --workspace --all-targets
 
 step "real engines: PostgreSQL, Redis, Kafka protocol (Tansu), MongoDB protocol (SecantusDB)"
 export CHAOS_TEST_POSTGRES_URL CHAOS_TEST_REDIS_URL CHAOS_TEST_KAFKA_BOOTSTRAP CHAOS_TEST_MONGODB_URL
@@ -86,18 +108,21 @@ CHAOS_TEST_KAFKA_BOOTSTRAP=$(scripts/kafka.sh)
 CHAOS_TEST_MONGODB_URL=$(scripts/mongo.sh)
 echo "PostgreSQL: $CHAOS_TEST_POSTGRES_URL  Redis: $CHAOS_TEST_REDIS_URL  Kafka: $CHAOS_TEST_KAFKA_BOOTSTRAP  MongoDB: $CHAOS_TEST_MONGODB_URL"
 
+# The engine passes rerun parts of the suite, selected with nextest filtersets out of the
+# same workspace build, so nothing compiles again (`-p` would resolve features for those
+# packages alone and rebuild them); `cargo test` takes the package arguments instead.
 step "kit on the real engines (bus contract on Kafka, outbox on PostgreSQL, fan-out across Redis replicas, document store on MongoDB)"
-run_selected 'package(subgraph-kit) & kind(lib)' -p subgraph-kit --lib
+run_tests 'package(subgraph-kit) & kind(lib)' -p subgraph-kit --lib
 
 step "services on their engines: content and analytics on MongoDB; payment, matchmaking, live events, anticheat, users and chaos on PostgreSQL (+ Redis sanctions)"
-run_selected 'package(content-subgraph) | package(analytics-subgraph) | package(payment-subgraph) | package(matchmaking-subgraph) | package(events-subgraph) | package(anticheat-subgraph) | package(users-subgraph) | package(chaos-subgraph)' \
+run_tests 'package(content-subgraph) | package(analytics-subgraph) | package(payment-subgraph) | package(matchmaking-subgraph) | package(events-subgraph) | package(anticheat-subgraph) | package(users-subgraph) | package(chaos-subgraph)' \
   -p content-subgraph -p analytics-subgraph -p payment-subgraph -p matchmaking-subgraph -p events-subgraph -p anticheat-subgraph -p users-subgraph -p chaos-subgraph
 
 step "router rate limits counted in Redis, shared between routers"
-run_selected 'package(chaos-router) & kind(lib)' -p chaos-router --lib
+run_tests 'package(chaos-router) & kind(lib)' -p chaos-router --lib
 
 step "end-to-end tests on the real engines (and one player action traced across them)"
-run_selected 'package(chaos-supergraph) & (binary(e2e) | binary(traces))' --test e2e --test traces
+run_tests 'package(chaos-supergraph) & binary(e2e)' --test e2e
 scripts/postgres.sh clean
 
 step "all tests passed"

@@ -1,5 +1,5 @@
 //! The whole supergraph in one process: every subgraph on its listener, then the router
-//! pointed at them. Used by `cargo run --release` and by the tests.
+//! pointed at them. Used by `cargo run` and by the tests.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -23,7 +23,7 @@
 //!
 //! ```sh
 //! url=$(CHAOS_TEST_PG_PORT=55433 CHAOS_TEST_PG_DIR=/tmp/chaos-bench-pg scripts/postgres.sh)
-//! cargo run --release -p chaos-bench --bin actions-throughput -- --postgres-url "$url"
+//! cargo run --release -p chaos-bench -- actions-throughput --postgres-url "$url"
 //! ```
 
 use std::cmp::Reverse;
@@ -32,18 +32,19 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chaos_bench::graphql::{self, Endpoint};
-use chaos_bench::latency::Summary;
-use chaos_bench::load::{self, Done, LoadResult, OpError};
-use chaos_bench::{procfs, report};
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 use futures_util::{stream, StreamExt, TryStreamExt};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
 
-/// Benchmark parameters.
-#[derive(Debug, Parser)]
-struct Args {
+use crate::graphql::{self, Endpoint};
+use crate::latency::Summary;
+use crate::load::{self, Done, LoadResult, OpError};
+use crate::{procfs, report};
+
+/// Parameters of the `castSkill` and `useItem` throughput benchmark.
+#[derive(Debug, clap::Args)]
+pub struct Args {
     /// Admin URL of the PostgreSQL server (`scripts/postgres.sh` prints one); the
     /// benchmark creates its databases there and drops them at the end.
     #[arg(long, env = "CHAOS_BENCH_POSTGRES_URL")]
@@ -130,7 +131,8 @@ struct Mage {
     potions: Mutex<Vec<(String, i64)>>,
 }
 
-fn main() -> anyhow::Result<()> {
+/// Runs the benchmark on a runtime of its own.
+pub fn run(args: Args) -> anyhow::Result<()> {
     // Before any thread starts: the load comes from one address and a few players, so
     // the router's per-IP and per-player request limits (0: off) would refuse most of it.
     std::env::set_var("CHAOS_RATE_LIMIT_PER_IP", "0");
@@ -138,10 +140,10 @@ fn main() -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(run(Args::parse()))
+        .block_on(run_benchmark(args))
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
+async fn run_benchmark(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.casters >= 2 && args.casters.is_multiple_of(2),
         "--casters must be an even number (pairs)"

@@ -1,15 +1,22 @@
 //! On-demand benchmarks of the Chaos supergraph; the test command never runs them.
 //! Results and the commands that reproduce them are in `docs/benchmarks.md`.
 //!
-//! Binaries (one file each under `src/`):
-//! - `subscription-fanout`: N WebSocket subscribers, direct vs through the router.
-//! - `router-throughput`: one player query spanning six subgraphs through our router
-//!   (`chaos router`), through Hive Gateway (`bench/gateway/`) and, as a baseline, one
-//!   subgraph directly; all in one run against the same subgraph process.
-//! - `actions-throughput`: `castSkill` and `useItem` on PostgreSQL at a few
-//!   concurrency levels.
+//! One binary, `chaos-bench` (`src/main.rs`), with a subcommand per benchmark, each a
+//! module here:
+//! - `subscription-fanout` ([`subscription_fanout`]): N WebSocket subscribers, direct
+//!   vs through the router.
+//! - `router-throughput` ([`router_throughput`]): one player query spanning six
+//!   subgraphs through our router (`chaos router`), through Hive Gateway
+//!   (`bench/gateway/`) and, as a baseline, one subgraph directly; all in one run
+//!   against the same subgraph process.
+//! - `actions-throughput` ([`actions_throughput`]): `castSkill` and `useItem` on
+//!   PostgreSQL at a few concurrency levels.
 //!
-//! This library holds what they share:
+//! ```sh
+//! cargo run --release -p chaos-bench -- router-throughput --concurrency 1,32
+//! ```
+//!
+//! The modules they share:
 //! - a closed-loop load generator with a measured window, in [`load`];
 //! - percentiles, in [`latency`];
 //! - CPU time and memory of a process from `/proc`, in [`procfs`];
@@ -18,9 +25,12 @@
 //! - a GraphQL-over-HTTP client and the setup steps (players, actors, items, zones) the
 //!   benchmarks share, in [`graphql`].
 
+pub mod actions_throughput;
 pub mod graphql;
 pub mod latency;
 pub mod load;
 pub mod process;
 pub mod procfs;
 pub mod report;
+pub mod router_throughput;
+pub mod subscription_fanout;

@@ -28,7 +28,7 @@
 //! ```sh
 //! (cd bench/gateway && npm ci)
 //! cargo build --release -p chaos-supergraph --bin chaos
-//! cargo run --release -p chaos-bench --bin router-throughput
+//! cargo run --release -p chaos-bench -- router-throughput
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -36,18 +36,18 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chaos_bench::graphql::{self, Endpoint};
-use chaos_bench::latency::Summary;
-use chaos_bench::load::{self, LoadResult};
-use chaos_bench::process::{self, Service};
-use chaos_bench::{procfs, report};
-use clap::Parser;
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 
-/// Benchmark parameters.
-#[derive(Debug, Parser)]
-struct Args {
+use crate::graphql::{self, Endpoint};
+use crate::latency::Summary;
+use crate::load::{self, LoadResult};
+use crate::process::{self, Service};
+use crate::{procfs, report};
+
+/// Parameters of the router throughput benchmark.
+#[derive(Debug, clap::Args)]
+pub struct Args {
     /// Concurrent clients (closed loop); one measured pass per value and target.
     #[arg(long, value_delimiter = ',', default_value = "1,32")]
     concurrency: Vec<usize>,
@@ -176,9 +176,15 @@ impl Pass {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+/// Runs the benchmark on a runtime of its own.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run_benchmark(args))
+}
+
+async fn run_benchmark(args: Args) -> anyhow::Result<()> {
     let conditions = report::conditions();
     println!("conditions: {}", report::describe(&conditions));
     let repo = std::env::current_dir()?;

@@ -16,15 +16,15 @@
 //!   (from users).
 //!
 //! With `--server-process` the supergraph runs in a child process (this binary with
-//! `--serve`): subscribers and server then count against separate open-file limits
-//! (each subscriber holds one socket on each side; the hard limit here is 20 000 per
-//! process, so past ~9 000 subscribers one process cannot hold both), and the RSS
-//! column measures the server alone instead of server and clients together.
+//! `subscription-fanout --serve`): subscribers and server then count against separate
+//! open-file limits (each subscriber holds one socket on each side; the hard limit here
+//! is 20 000 per process, so past ~9 000 subscribers one process cannot hold both), and
+//! the RSS column measures the server alone instead of server and clients together.
 //!
 //! ```sh
-//! cargo run --release -p chaos-bench --bin subscription-fanout -- --subscribers 1000 --messages 20 --rate 10
-//! cargo run --release -p chaos-bench --bin subscription-fanout -- --scenario actor
-//! cargo run --release -p chaos-bench --bin subscription-fanout -- --subscribers 10000 --messages 10 --server-process --out docs/benchmarks/fanout-chat-10000.json
+//! cargo run --release -p chaos-bench -- subscription-fanout --subscribers 1000 --messages 20 --rate 10
+//! cargo run --release -p chaos-bench -- subscription-fanout --scenario actor
+//! cargo run --release -p chaos-bench -- subscription-fanout --subscribers 10000 --messages 10 --server-process --out docs/benchmarks/fanout-chat-10000.json
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
@@ -34,16 +34,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chaos_bench::{procfs, report};
 use chaos_supergraph::supergraph::RunningSupergraph;
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 use serde_json::json;
 use subgraph_kit::testing::{GraphqlClient, WsClient};
 use tokio::sync::Mutex;
 
-/// Benchmark parameters.
-#[derive(Debug, Parser)]
-struct Args {
+use crate::{procfs, report};
+
+/// Parameters of the subscription fan-out benchmark.
+#[derive(Debug, clap::Args)]
+pub struct Args {
     /// Concurrent WebSocket subscribers.
     #[arg(long, default_value_t = 200)]
     subscribers: usize,
@@ -276,8 +277,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+/// Runs the benchmark (or, with `--serve`, the child of `--server-process`) on a
+/// runtime of its own.
+pub fn run(args: Args) -> anyhow::Result<()> {
     // Before any thread starts (a `--server-process` child inherits them): every
     // subscriber connects from one address as one player, so the router's per-IP and
     // per-player request limits (0: off) would refuse most of them.
@@ -290,7 +292,7 @@ fn main() -> anyhow::Result<()> {
     if args.serve {
         runtime.block_on(serve())
     } else {
-        runtime.block_on(run(args))
+        runtime.block_on(run_benchmark(args))
     }
 }
 
@@ -361,7 +363,7 @@ impl Server {
             ));
         }
         let mut child = Command::new(std::env::current_exe()?)
-            .arg("--serve")
+            .args(["subscription-fanout", "--serve"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -402,7 +404,7 @@ impl Server {
     }
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
+async fn run_benchmark(args: Args) -> anyhow::Result<()> {
     let conditions = report::conditions();
     if !args.server_process {
         // One socket per subscriber on each side, in this one process.

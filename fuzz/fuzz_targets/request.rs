@@ -7,7 +7,7 @@
 //!
 //! Built without cargo-fuzz (no `cfg(fuzzing)`), as in every workspace build on stable, it
 //! replays the files it is given, once each: a crash file from the smoke run or from
-//! libFuzzer (`cargo run --release -p chaos-fuzz --bin request -- <file>...`).
+//! libFuzzer (`cargo run -p chaos-fuzz --bin request -- <file>...`).
 
 #![cfg_attr(fuzzing, no_main)]
 

@@ -24,3 +24,4 @@ mod persisted_documents;
 mod rate_limits;
 mod schema;
 mod security;
+mod traces;

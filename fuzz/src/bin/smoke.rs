@@ -11,7 +11,7 @@
 //! running it: a failure (a panic on any thread, a dropped connection, a bad 5xx) and
 //! also a crash that no panic hook sees (a stack overflow, an abort) leave the input in
 //! `fuzz/artifacts/request/crash-…`, printed escaped, to replay with
-//! `cargo run --release -p chaos-fuzz --bin request -- <file>` and to add to the corpus
+//! `cargo run -p chaos-fuzz --bin request -- <file>` and to add to the corpus
 //! once fixed.
 
 use std::collections::BTreeMap;
@@ -297,7 +297,7 @@ fn report(what: &str, input: &[u8]) {
     }
     match written {
         Ok(()) => eprintln!(
-            "written to {}\nreplay: cargo run --release -p chaos-fuzz --bin request -- {}\n\
+            "written to {}\nreplay: cargo run -p chaos-fuzz --bin request -- {}\n\
              once fixed, add it to fuzz/corpus/request/ so every run checks it",
             path.display(),
             path.display()

@@ -25,8 +25,10 @@
 //! - [`sdl`]: exporting a subgraph's federated SDL the way the composer expects it.
 //! - [`telemetry`]: tracing subscriber setup.
 //! - [`trace`]: W3C trace context carried from requests into events and on through consumers.
-//! - [`testing`] (feature `testing`): GraphQL HTTP and `graphql-transport-ws` clients
-//!   and throwaway databases for tests.
+//! - [`testing`]: GraphQL HTTP and `graphql-transport-ws` clients and throwaway
+//!   databases for tests. Compiled in every build, not behind a feature: the tests and
+//!   `cargo run` then share one build of every crate (a feature the tests switch on
+//!   would give every subgraph a second build).
 
 pub mod auth;
 pub mod background;
@@ -46,7 +48,6 @@ pub mod secret;
 pub mod server;
 pub mod settings;
 pub mod telemetry;
-#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod trace;
 

@@ -3,18 +3,15 @@
 //! exporting to memory), spans the router, chaos, world, inventory and the analytics
 //! consumer, each span a child of the one that caused it.
 //!
-//! Its own test binary: the exporter is installed as the process's telemetry, which
-//! only the first test of a process can do (the e2e binary's tests install plain
-//! logging).
-
-#[allow(dead_code)] // Shared with the e2e binary; this test uses a few of them.
-#[path = "../e2e/helpers.rs"]
-mod helpers;
+//! The exporter is installed as the process's telemetry, which only the first test of a
+//! process can do (every other test installs plain logging): nextest runs each test in
+//! a process of its own; the test command's `cargo test` fallback runs this module in a
+//! process of its own (`scripts/test.sh`).
 
 use serde_json::json;
 use subgraph_kit::testing::{span_attribute, SpanCapture, SpanData, SpanId, SpanKind, TraceId};
 
-use helpers::*;
+use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fireball_cast_is_one_trace_from_the_router_to_the_analytics_consumer() {
