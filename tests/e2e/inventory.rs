@@ -478,6 +478,23 @@ async fn fifty_concurrent_uses_crafts_and_trades_never_dupe_or_lose_items() {
     grant(&app, &admin, &aria, "iron_ore", 30).await;
     let bram_ore = grant(&app, &admin, &bram, "iron_ore", 6).await["stacks"][0]["id"].clone();
     const ORE_BEFORE: i64 = 36;
+    // Recipes reach inventory in content events of their own, possibly after the items:
+    // wait until smelting is known, probing with a character that has no ore (refused
+    // for the ore once the recipe is there, so the probe changes nothing).
+    let cato = app.new_character("Cato", "MAGE").await;
+    eventually("the recipes to reach inventory", || async {
+        let probe = app
+            .client
+            .as_user(
+                &cato.player.access_token,
+                CRAFT,
+                json!({ "a": cato.actor_id, "r": "smelt_iron_ingot", "k": unique("probe-") }),
+            )
+            .await;
+        assert!(!probe.errors().is_empty(), "a craft without ore is refused");
+        (probe.error_code().as_deref() != Some("UNKNOWN_RECIPE")).then_some(())
+    })
+    .await;
 
     // Five trades, each offering 2 of Bram's 6 ore from the same stack.
     let mut trades = Vec::new();
