@@ -355,12 +355,37 @@ async fn equipping_a_sword_raises_attack_in_the_same_result() {
     assert_eq!(attack(&unequipped.data()["unequipItem"]["actor"]), base);
 }
 
+/// Waits until `recipe` has reached inventory: recipes travel in content events of their
+/// own, so on Kafka they may arrive after the items [`grant`] waits for. Probes with a
+/// character of its own that holds nothing, which is refused for the ingredients once
+/// the recipe is known, so the probe changes nothing.
+async fn wait_for_recipe(app: &TestApp, recipe: &str) {
+    let probe = app.new_character("Probe", "MAGE").await;
+    eventually("the recipe to reach inventory", || async {
+        let craft = app
+            .client
+            .as_user(
+                &probe.player.access_token,
+                CRAFT,
+                json!({ "a": probe.actor_id, "r": recipe, "k": unique("probe-") }),
+            )
+            .await;
+        assert!(
+            !craft.errors().is_empty(),
+            "a craft without ingredients is refused"
+        );
+        (craft.error_code().as_deref() != Some("UNKNOWN_RECIPE")).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crafting_consumes_and_produces_in_one_step() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let aria = app.new_character("Aria", "WARRIOR").await;
     grant(&app, &admin, &aria, "iron_ore", 5).await;
+    wait_for_recipe(&app, "smelt_iron_ingot").await;
     let craft = |recipe: &'static str, key: &'static str| {
         app.client.as_user(
             &aria.player.access_token,
@@ -478,23 +503,7 @@ async fn fifty_concurrent_uses_crafts_and_trades_never_dupe_or_lose_items() {
     grant(&app, &admin, &aria, "iron_ore", 30).await;
     let bram_ore = grant(&app, &admin, &bram, "iron_ore", 6).await["stacks"][0]["id"].clone();
     const ORE_BEFORE: i64 = 36;
-    // Recipes reach inventory in content events of their own, possibly after the items:
-    // wait until smelting is known, probing with a character that has no ore (refused
-    // for the ore once the recipe is there, so the probe changes nothing).
-    let cato = app.new_character("Cato", "MAGE").await;
-    eventually("the recipes to reach inventory", || async {
-        let probe = app
-            .client
-            .as_user(
-                &cato.player.access_token,
-                CRAFT,
-                json!({ "a": cato.actor_id, "r": "smelt_iron_ingot", "k": unique("probe-") }),
-            )
-            .await;
-        assert!(!probe.errors().is_empty(), "a craft without ore is refused");
-        (probe.error_code().as_deref() != Some("UNKNOWN_RECIPE")).then_some(())
-    })
-    .await;
+    wait_for_recipe(&app, "smelt_iron_ingot").await;
 
     // Five trades, each offering 2 of Bram's 6 ore from the same stack.
     let mut trades = Vec::new();
