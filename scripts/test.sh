@@ -9,8 +9,8 @@
 # tested in Debian's Chromium (installed with apt when missing).
 #
 # How it stays fast (docs/building.md has the measurements):
-# - One build, in the dev profile that `cargo run` uses (Cargo.toml: our crates
-#   unoptimised and incremental, dependencies optimised once), into the same target
+# - One build, in the dev profile that `cargo run` uses (Cargo.toml: unoptimised and
+#   incremental, but for the few dependencies a test run burns CPU in), into the same target
 #   directory (`./target` unless CARGO_TARGET_DIR says otherwise; CI keeps one outside
 #   the clone): every dependency `cargo run` compiled is reused here.
 # - Clippy lints our crates while they compile (.cargo/config.toml makes clippy-driver
@@ -49,7 +49,6 @@ cargo fmt --all --check
 step "tools, engines and manifests (in the background while cargo builds)"
 prepare_log=$(mktemp)
 (
-  set -euo pipefail
   # What apt must install, in one transaction (scripts below would each update apt).
   missing=()
   ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing+=(postgresql)
@@ -85,7 +84,7 @@ cargo build --workspace --all-targets --message-format=json | scripts/deny-warni
 
 step "fuzz smoke (router request path, bounded: seed corpus + mutations, 20 000 inputs or 60 s)"
 # A failing input is printed and written to fuzz/artifacts/request/. Deeper runs:
-# `cargo +nightly fuzz run request`.
+# `RUSTC_WORKSPACE_WRAPPER= cargo +nightly fuzz run request` (README).
 "$target_dir/debug/chaos-fuzz-smoke" --inputs 20000 --seconds 60
 
 step "waiting for the tools, engines and manifests"
