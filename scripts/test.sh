@@ -62,8 +62,8 @@ prepare_log=$(mktemp)
   fi
   scripts/postgres.sh >/dev/null
   scripts/redis.sh >/dev/null
-  scripts/kafka.sh >/dev/null
-  scripts/mongo.sh >/dev/null
+  scripts/kafka.sh restart >/dev/null
+  scripts/mongo.sh restart >/dev/null
   # Apollo composition (build-time only) and playwright-core for the GraphiQL page test.
   if [ ! -d composer/node_modules/@apollo/composition ]; then
     (cd composer && npm ci --no-audit --no-fund --loglevel=error)

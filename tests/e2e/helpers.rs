@@ -48,9 +48,10 @@ pub const CHAT_RATE_LIMIT: u64 = 5;
 /// The app package the test store signs receipts for.
 pub const STORE_PACKAGE: &str = "com.chaos.game";
 
-/// The test store's key pair (Google Play style); payment trusts its public key.
+/// The test store's key pair (Google Play style; one per machine); payment trusts its
+/// public key.
 pub static STORE: std::sync::LazyLock<TestStoreSigner> =
-    std::sync::LazyLock::new(TestStoreSigner::generate);
+    std::sync::LazyLock::new(TestStoreSigner::shared);
 
 /// Stacks an actor's bag holds in tests.
 pub const BAG_CAPACITY: i32 = 8;

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::helpers::*;
+use subgraph_kit::testing::TestDatabase;
 
 async fn get_text(url: String) -> (u16, String) {
     http_get(&url, "text/plain").await
@@ -83,12 +84,10 @@ async fn router_and_subgraphs_expose_prometheus_metrics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_goes_false_when_the_database_is_gone() {
-    let mut chaos_database = None;
-    let app = spawn_app_with(|config| {
-        chaos_database = Some(config.chaos.database.url.expose().clone());
-    })
-    .await;
-    let chaos_database = chaos_database.expect("configured");
+    // A database of its own (the other services' are schemas of a shared one).
+    let database = TestDatabase::dedicated("chaos").await.settings;
+    let chaos_database = database.url.expose().clone();
+    let app = spawn_app_with(|config| config.chaos.database = database).await;
     let chaos = app.supergraph.subgraphs["chaos"];
     let (status, _) = get_text(format!("http://{chaos}/ready")).await;
     assert_eq!(status, 200);

@@ -211,7 +211,7 @@ impl ReceiptProvider for GooglePlayVerifier {
 pub mod testing {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
-    use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
+    use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
     use rsa::{Pkcs1v15Sign, RsaPrivateKey};
     use sha1::{Digest, Sha1};
 
@@ -239,6 +239,41 @@ pub mod testing {
             let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
                 .expect("generating a 2048-bit RSA key succeeds");
             Self { key }
+        }
+
+        /// One key pair per machine for test processes, kept in the temporary folder
+        /// (`chaos-tests/store-signer.pem`): generating 2048-bit RSA costs every test
+        /// process a few hundred milliseconds of CPU otherwise. Written under a unique
+        /// name and renamed into place, so processes racing to create it each read a
+        /// whole key.
+        pub fn shared() -> Self {
+            let dir = std::env::temp_dir().join("chaos-tests");
+            let path = dir.join("store-signer.pem");
+            if let Some(signer) = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|pem| Self::from_pkcs8_pem(&pem).ok())
+            {
+                return signer;
+            }
+            let signer = Self::generate();
+            let pem = signer
+                .key
+                .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+                .expect("an RSA private key encodes as PKCS#8");
+            let partial = dir.join(format!(
+                "store-signer-{}.pem",
+                uuid::Uuid::new_v4().simple()
+            ));
+            let saved = std::fs::create_dir_all(&dir)
+                .and_then(|()| std::fs::write(&partial, pem.as_bytes()))
+                .and_then(|()| std::fs::rename(&partial, &path));
+            if let Err(err) = saved {
+                eprintln!(
+                    "could not keep the test store key at {}: {err}",
+                    path.display()
+                );
+            }
+            signer
         }
 
         /// A signer with a PKCS#8 PEM private key (e.g. a committed fixture).

@@ -32,7 +32,7 @@ use crate::receipts::{GooglePlayVerifier, ReceiptProvider};
 pub const PACKAGE: &str = "com.chaos.test";
 
 /// One store key per test binary (key generation is the slow part).
-pub static SIGNER: LazyLock<TestStoreSigner> = LazyLock::new(TestStoreSigner::generate);
+pub static SIGNER: LazyLock<TestStoreSigner> = LazyLock::new(TestStoreSigner::shared);
 
 /// Actors and their owners, as the test sets them up.
 #[derive(Default)]
