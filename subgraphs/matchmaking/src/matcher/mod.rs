@@ -206,6 +206,11 @@ async fn run_queue(
 }
 
 /// Takes the queue's advisory lock for this transaction, if free (PostgreSQL).
+///
+/// Advisory locks belong to the whole database, while the tables belong to a schema:
+/// the lock's first key is the schema's, so matchmakers whose tables live in different
+/// schemas of one database (tenants, or the tests, which give each run a schema) never
+/// take each other's turns.
 async fn try_queue_lock(
     txn: &DatabaseTransaction,
     mode: &str,
@@ -214,7 +219,7 @@ async fn try_queue_lock(
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
-            "SELECT pg_try_advisory_xact_lock($1) AS locked",
+            "SELECT pg_try_advisory_xact_lock(hashtext(current_schema()), $1) AS locked",
             [queue_lock_key(mode, region).into()],
         ))
         .await?
@@ -222,14 +227,14 @@ async fn try_queue_lock(
     row.try_get::<bool>("", "locked")
 }
 
-/// A stable 64-bit key per queue (FNV-1a), the same on every replica and build.
-fn queue_lock_key(mode: &str, region: &str) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+/// A stable 32-bit key per queue (FNV-1a), the same on every replica and build.
+fn queue_lock_key(mode: &str, region: &str) -> i32 {
+    let mut hash: u32 = 0x811c_9dc5;
     for byte in format!("matchmaking:{mode}:{region}").bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
     }
-    i64::from_ne_bytes(hash.to_ne_bytes())
+    i32::from_ne_bytes(hash.to_ne_bytes())
 }
 
 /// Marks `expired` tickets timed out and frees their slots; returns those changed.
