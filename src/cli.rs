@@ -24,6 +24,7 @@ use inventory_subgraph::InventorySettings;
 use matchmaking_subgraph::MatchmakingSettings;
 use notifications_subgraph::NotificationsSettings;
 use payment_subgraph::PaymentSettings;
+use subgraph_kit::client_address::TrustedProxies;
 use subgraph_kit::documents::DocumentSettings;
 use subgraph_kit::secret::Secret;
 use subgraph_kit::settings::{AuthSettings, DatabaseSettings, PeerSettings, ServerSettings};
@@ -342,6 +343,7 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
     };
     let placeholder_listen = ServerSettings {
         listen: ([127, 0, 0, 1], 0).into(),
+        trusted_proxies: TrustedProxies::none(),
     };
     let admin_password =
         std::env::var("CHAOS_ADMIN_PASSWORD").unwrap_or_else(|_| "chaos-admin".to_string());
@@ -502,6 +504,7 @@ pub fn embedded_config(data_dir: &Path) -> anyhow::Result<SupergraphConfig> {
         developer_tools: true,
         rate_limits: None,
         persisted_documents: None,
+        trusted_proxies: None,
     })
 }
 

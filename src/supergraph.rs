@@ -19,6 +19,7 @@ use matchmaking_subgraph::MatchmakingSettings;
 use notifications_subgraph::NotificationsSettings;
 use payment_subgraph::PaymentSettings;
 use subgraph_kit::auth::JwtVerifier;
+use subgraph_kit::client_address::TrustedProxies;
 use subgraph_kit::events::EventBus;
 use subgraph_kit::sanctions::SanctionBoard;
 use subgraph_kit::server::ServiceApp;
@@ -91,6 +92,9 @@ pub struct SupergraphConfig {
     pub rate_limits: Option<serde_json::Value>,
     /// Allow-list mode at the router: only this manifest's operations run.
     pub persisted_documents: Option<PathBuf>,
+    /// The load balancers in front of the router instead of the file's
+    /// (`CHAOS_TRUSTED_PROXIES`): whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Option<String>,
 }
 
 /// Bound sockets for every part.
@@ -236,6 +240,25 @@ pub async fn start(
     let mut payment = config.payment;
     payment.auth.jwks_url = jwks_url.clone();
     payment.peers.chaos_url = chaos_url;
+    // The router calls every subgraph from this process, over loopback: the subgraphs
+    // believe the client address it forwards (and only from there).
+    for server in [
+        &mut chaos.server,
+        &mut chat.server,
+        &mut guild.server,
+        &mut notifications.server,
+        &mut inventory.server,
+        &mut world.server,
+        &mut anticheat.server,
+        &mut matchmaking.server,
+        &mut live_events.server,
+        &mut analytics.server,
+        &mut users.server,
+        &mut content.server,
+        &mut payment.server,
+    ] {
+        server.trusted_proxies = TrustedProxies::loopback();
+    }
     // One verifier (one JWKS cache) and one sanction board (bans refuse every token of
     // the player at once) for every service in this process.
     let board = SanctionBoard::from_settings(&chaos.auth.sanctions).await?;
@@ -325,6 +348,7 @@ pub async fn start(
         developer_tools: config.developer_tools,
         rate_limits: config.rate_limits,
         persisted_documents: config.persisted_documents,
+        trusted_proxies: config.trusted_proxies,
     };
     let router_config = chaos_router::load_config(&config.router_config, &overrides)?;
     chaos_router::hive_spans(subgraph_kit::telemetry::traces_enabled());

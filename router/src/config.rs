@@ -31,6 +31,9 @@ pub struct RouterOverrides {
     /// (`{"format":"apollo-persisted-query-manifest","version":1,"operations":[{"id","body"}]}`)
     /// or a flat `{"<id>": "<document>"}` file.
     pub persisted_documents: Option<PathBuf>,
+    /// The load balancers in front of the router (networks, comma-separated), replacing
+    /// the file's `trusted_proxies` of `chaos_client_address` and `chaos_rate_limits`.
+    pub trusted_proxies: Option<String>,
 }
 
 /// What the router runs with: Hive Router's configuration and our additions to it.
@@ -117,6 +120,19 @@ fn apply_overrides(
         plugin.enabled = true;
         plugin.config = rate_limits.clone();
     }
+    if let Some(trusted) = &overrides.trusted_proxies {
+        for name in [
+            crate::client_address::PLUGIN_NAME,
+            crate::rate_limits::PLUGIN_NAME,
+        ] {
+            let plugin = config.plugins.entry(name.to_string()).or_default();
+            plugin.enabled = true;
+            if !plugin.config.is_object() {
+                plugin.config = json!({});
+            }
+            plugin.config["trusted_proxies"] = json!(trusted);
+        }
+    }
     Ok(())
 }
 
@@ -144,6 +160,7 @@ mod tests {
             developer_tools: false,
             rate_limits: None,
             persisted_documents: None,
+            trusted_proxies: None,
         };
         let loaded = load_config(&path, &overrides).expect("loads");
         assert!(!loaded.graphiql, "developer tools are off");

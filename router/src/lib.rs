@@ -3,6 +3,8 @@
 //! the server is started (on an injected listener, so tests and the all-in-one binary
 //! can run it on any port).
 //!
+//! - [`client_address`]: who the client is (trusted proxies only), told to the subgraphs
+//!   as `X-Forwarded-For` (a plugin).
 //! - [`config`]: loading `router.config.yaml` and applying per-environment overrides
 //!   (supergraph file, subgraph URLs, JWKS URL, developer tools).
 //! - [`graphiql`]: the GraphiQL page for developers, bundled at build time (`build.rs`,
@@ -13,6 +15,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod client_address;
 pub mod config;
 pub mod graphiql;
 pub mod plugins;

@@ -21,6 +21,7 @@ pub fn registry() -> PluginRegistry {
     PluginRegistry::new()
         .register::<AuthErrorCodes>()
         .register::<crate::rate_limits::RateLimits>()
+        .register::<crate::client_address::ClientAddress>()
 }
 
 /// Hive's codes for a token that is missing where required, malformed, expired or badly signed.

@@ -12,7 +12,7 @@
 //!     config:
 //!       per_ip: { requests: 6000, window_seconds: 60 }
 //!       per_player: { requests: 1200, window_seconds: 60 }
-//!       client_ip_header: x-forwarded-for   # only behind a proxy that sets it
+//!       trusted_proxies: 10.0.0.0/8   # the load balancers in front (default: none)
 //!       redis_url: { from_env: CHAOS_RATE_LIMIT_REDIS_URL }
 //! ```
 //!
@@ -21,7 +21,6 @@
 //! protect the game, they must not take it down.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -38,6 +37,7 @@ use hive_router::plugins::hooks::on_plugin_init::{OnPluginInitPayload, OnPluginI
 use hive_router::plugins::plugin_trait::{RouterPlugin, StartHookPayload};
 use hive_router::{sonic_rs, GraphQLError};
 use serde::{Deserialize, Deserializer};
+use subgraph_kit::client_address::TrustedProxies;
 
 /// The plugin's name in `router.config.yaml`.
 pub const PLUGIN_NAME: &str = "chaos_rate_limits";
@@ -66,11 +66,12 @@ pub struct RateLimitsConfig {
     /// Operations per player (verified token subject) per window; absent: unlimited.
     #[serde(default)]
     pub per_player: Option<Limit>,
-    /// Header holding the client address (first entry), set by the proxy in front of
-    /// the router; without it the TCP peer address counts. Never set it when clients
-    /// reach the router directly: they could claim any address. Empty: the peer.
+    /// The proxies in front of the router: behind them the client is the rightmost
+    /// `X-Forwarded-For` address they appended, else the TCP peer (see
+    /// `subgraph_kit::client_address`). Empty (the default): always the peer. The same
+    /// setting as `chaos_client_address`'s (both read `CHAOS_TRUSTED_PROXIES`).
     #[serde(default)]
-    pub client_ip_header: Option<String>,
+    pub trusted_proxies: TrustedProxies,
     /// Redis shared by every replica; absent or empty: counters in this process.
     #[serde(default)]
     pub redis_url: Option<String>,
@@ -266,29 +267,6 @@ pub struct RateLimits {
     graphql_path: String,
 }
 
-impl RateLimits {
-    fn client_ip(
-        &self,
-        headers: &hive_router::ntex::http::HeaderMap,
-        peer: Option<IpAddr>,
-    ) -> Option<IpAddr> {
-        match self
-            .config
-            .client_ip_header
-            .as_deref()
-            .filter(|h| !h.is_empty())
-        {
-            Some(header) => headers
-                .get(header)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.split(',').next())
-                .and_then(|first| first.trim().parse().ok())
-                .or(peer),
-            None => peer,
-        }
-    }
-}
-
 /// The `sub` claim of a bearer token the router has verified (only called then).
 fn token_subject(headers: &hive_router::ntex::http::HeaderMap) -> Option<String> {
     let token = headers
@@ -352,7 +330,12 @@ impl RouterPlugin for RateLimits {
                 return payload.proceed();
             }
             let peer = request.peer_addr().map(|addr| addr.ip());
-            let Some(ip) = self.client_ip(request.headers(), peer) else {
+            let client = crate::client_address::resolve(
+                &self.config.trusted_proxies,
+                request.headers(),
+                peer,
+            );
+            let Some(ip) = client else {
                 return payload.proceed();
             };
             match self.counters.hit(&format!("ip:{ip}"), limit).await {

@@ -127,9 +127,11 @@ async fn wrong_passwords_fail_and_then_lock_the_account() {
     app.supergraph.stop().await.expect("stops cleanly");
 }
 
+/// Behind a load balancer the router trusts (the test client plays it: it appends the
+/// address it saw to `X-Forwarded-For`), each player's address is locked alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_from_one_address_lock_that_address() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|config| config.trusted_proxies = Some("127.0.0.1".into())).await;
     let name = unique("ip");
     app.register(&name, "the-right-one").await;
     let from = |ip: &'static str| [("x-forwarded-for", ip)];
@@ -322,5 +324,82 @@ async fn registration_rejects_bad_input_and_duplicates_without_writing() {
         )
         .await
         .assert_error_code("FORBIDDEN");
+    app.supergraph.stop().await.expect("stops cleanly");
+}
+
+/// The attack: a client writes its own `X-Forwarded-For`. Reaching the router directly
+/// (no trusted proxy), claiming a fresh address per try does not escape the lockout of
+/// its real address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claimed_addresses_do_not_escape_the_lockout() {
+    let app = spawn_app().await;
+    let name = unique("claims");
+    app.register(&name, "the-right-one").await;
+    for i in 0..MAX_IP_FAILURES {
+        let claimed = format!("198.51.100.{}", i + 1);
+        app.client
+            .request_with_headers(
+                LOGIN,
+                json!({ "u": unique("ghost"), "p": "guess-guess" }),
+                None,
+                &[("x-forwarded-for", claimed.as_str())],
+            )
+            .await
+            .assert_error_code("INVALID_CREDENTIALS");
+    }
+    app.client
+        .request_with_headers(
+            LOGIN,
+            json!({ "u": name, "p": "the-right-one" }),
+            None,
+            &[("x-forwarded-for", "198.51.100.250")],
+        )
+        .await
+        .assert_error_code("TOO_MANY_LOGIN_ATTEMPTS");
+    app.supergraph.stop().await.expect("stops cleanly");
+}
+
+/// The attack behind a trusted load balancer: the attacker writes the victim's address
+/// into `X-Forwarded-For` and the balancer appends the attacker's real one. Only the
+/// attacker's address is locked; the victim still signs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claiming_a_victims_address_locks_only_the_attacker() {
+    let app = spawn_app_with(|config| config.trusted_proxies = Some("127.0.0.1".into())).await;
+    let victim = unique("victim");
+    app.register(&victim, "the-right-one").await;
+    let spoofed = [("x-forwarded-for", "198.51.100.7, 203.0.113.66")];
+    for _ in 0..MAX_IP_FAILURES {
+        app.client
+            .request_with_headers(
+                LOGIN,
+                json!({ "u": unique("ghost"), "p": "guess-guess" }),
+                None,
+                &spoofed,
+            )
+            .await
+            .assert_error_code("INVALID_CREDENTIALS");
+    }
+    app.client
+        .request_with_headers(
+            LOGIN,
+            json!({ "u": victim, "p": "the-right-one" }),
+            None,
+            &spoofed,
+        )
+        .await
+        .assert_error_code("TOO_MANY_LOGIN_ATTEMPTS");
+    let response = app
+        .client
+        .request_with_headers(
+            LOGIN,
+            json!({ "u": victim, "p": "the-right-one" }),
+            None,
+            &[("x-forwarded-for", "198.51.100.7")],
+        )
+        .await;
+    assert!(
+        response.data()["login"]["accessToken"].is_string(),
+        "the victim's own address is not locked"
+    );
     app.supergraph.stop().await.expect("stops cleanly");
 }

@@ -24,6 +24,7 @@ use payment_subgraph::settings::GooglePlaySettings;
 use payment_subgraph::PaymentSettings;
 use serde_json::{json, Value};
 use subgraph_kit::auth::AccessClaims;
+use subgraph_kit::client_address::TrustedProxies;
 use subgraph_kit::documents::DocumentSettings;
 use subgraph_kit::secret::Secret;
 use subgraph_kit::settings::{AuthSettings, LiveSettings, PeerSettings, ServerSettings};
@@ -87,6 +88,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
     let keys = Arc::new(SigningKeys::generate().expect("generates a key"));
     let listen = ServerSettings {
         listen: ([127, 0, 0, 1], 0).into(),
+        trusted_proxies: TrustedProxies::none(),
     };
     let users = UsersSettings {
         server: listen.clone(),
@@ -263,6 +265,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut SupergraphConfig)) -> Te
         developer_tools: true,
         rate_limits: None,
         persisted_documents: None,
+        trusted_proxies: None,
     };
     configure(&mut config);
     let listeners = Listeners::bind("127.0.0.1", 0).await.expect("binds port 0");

@@ -134,3 +134,41 @@ async fn an_address_over_the_limit_is_refused_before_its_request_is_read() {
     assert_rate_limited(&spoofed);
     app.supergraph.stop().await.expect("stops cleanly");
 }
+
+/// Behind a trusted load balancer (the test client plays it), each client address the
+/// balancer forwards has its own count, whatever the clients claimed themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_forwarded_address_counts_alone() {
+    let app = spawn_app_with(|config| {
+        config.rate_limits = Some(json!({
+            "per_ip": { "requests": 2, "window_seconds": 86400 },
+            "redis_url": redis_url(),
+            "namespace": unique("chaos-test-"),
+        }));
+        config.trusted_proxies = Some("127.0.0.1".into());
+    })
+    .await;
+    let from = |chain: &'static str| [("x-forwarded-for", chain)];
+    for chain in ["203.0.113.1", "10.9.8.7, 203.0.113.1"] {
+        app.client
+            .request_with_headers("{ __typename }", json!({}), None, &from(chain))
+            .await
+            .data();
+    }
+    // 203.0.113.1 is spent, whatever it claims in front of the balancer's entry.
+    let spent = app
+        .client
+        .request_with_headers(
+            "{ __typename }",
+            json!({}),
+            None,
+            &from("1.1.1.1, 203.0.113.1"),
+        )
+        .await;
+    assert_rate_limited(&spent);
+    app.client
+        .request_with_headers("{ __typename }", json!({}), None, &from("203.0.113.2"))
+        .await
+        .data();
+    app.supergraph.stop().await.expect("stops cleanly");
+}

@@ -42,6 +42,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let store = documents::connect(&settings.documents, "analytics").await?;
     let background = ingest::start_all(bus, store.clone());
     let schema = graphql::schema(Some(Deps {
@@ -55,6 +56,7 @@ pub async fn app(
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),
             ready: Arc::new(StoreReady(store)),
             internal_token: None,
+            trusted_proxies,
         }),
         background,
     })

@@ -66,6 +66,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let db = subgraph_kit::db::connect_and_migrate::<migrations::anticheat::Migrator>(
         &settings.database,
     )
@@ -116,6 +117,7 @@ pub async fn app(
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),
             ready: Arc::new(db),
             internal_token: settings.peers.internal_token.clone(),
+            trusted_proxies,
         }),
         background,
     })

@@ -92,6 +92,7 @@ pub fn app_with(
     settings: Arc<ChaosSettings>,
 ) -> Router {
     let internal_token = settings.peers.internal_token.clone();
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let peer = |service: &'static str, url: &Option<String>| {
         url.clone()
             .map(|url| PeerClient::new(service, url, internal_token.clone()))
@@ -118,6 +119,7 @@ pub fn app_with(
         per_request,
         ready: Arc::new(db),
         internal_token,
+        trusted_proxies,
     })
 }
 

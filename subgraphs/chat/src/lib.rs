@@ -45,6 +45,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let db =
         subgraph_kit::db::connect_and_migrate::<migrations::chat::Migrator>(&settings.database)
             .await?;
@@ -80,6 +81,7 @@ pub async fn app(
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),
             ready: Arc::new(db),
             internal_token: None,
+            trusted_proxies,
         }),
         background,
     })

@@ -52,6 +52,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let store = documents::connect(&settings.documents, "content").await?;
     if service::seed(store.as_ref()).await? {
         tracing::info!("default content catalogue published");
@@ -72,6 +73,7 @@ pub async fn app(
             per_request,
             ready: Arc::new(StoreReady(store)),
             internal_token: None,
+            trusted_proxies,
         }),
         background: vec![relay],
     })

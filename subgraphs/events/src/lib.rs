@@ -66,6 +66,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let db = subgraph_kit::db::connect_and_migrate::<migrations::live_events::Migrator>(
         &settings.database,
     )
@@ -101,6 +102,7 @@ pub async fn app(
             per_request,
             ready: Arc::new(db),
             internal_token: None,
+            trusted_proxies,
         }),
         background: vec![relay, content, ticker],
     })

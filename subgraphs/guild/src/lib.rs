@@ -44,6 +44,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let db =
         subgraph_kit::db::connect_and_migrate::<migrations::guild::Migrator>(&settings.database)
             .await?;
@@ -85,6 +86,7 @@ pub async fn app(
             per_request,
             ready: Arc::new(db),
             internal_token: None,
+            trusted_proxies,
         }),
         background: vec![relay, consumer, territories],
     })

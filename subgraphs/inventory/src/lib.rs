@@ -46,6 +46,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let db = subgraph_kit::db::connect_and_migrate::<migrations::inventory::Migrator>(
         &settings.database,
     )
@@ -115,6 +116,7 @@ pub async fn app(
             per_request,
             ready: Arc::new(db),
             internal_token,
+            trusted_proxies,
         }),
         background: vec![relay, content, payments, rewards, actors],
     })

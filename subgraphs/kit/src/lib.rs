@@ -4,6 +4,8 @@
 //! - [`settings`]: layered configuration (defaults → YAML file → `CHAOS_<SERVICE>__…` env vars).
 //! - [`secret`]: a wrapper that keeps secrets out of logs.
 //! - [`db`]: connecting to SQLite or PostgreSQL by URL and running a service's migrations.
+//! - [`client_address`]: who the client behind a request is, believing `X-Forwarded-For`
+//!   only from trusted proxies.
 //! - [`auth`]: JWT claims, JWKS-backed verification (defense in depth behind the router)
 //!   and the [`auth::Viewer`] every resolver authorizes against.
 //! - [`directory`]: actor lookups (existence, owner, name) asked of the chaos subgraph.
@@ -32,6 +34,7 @@
 
 pub mod auth;
 pub mod background;
+pub mod client_address;
 pub mod dataloader;
 pub mod db;
 pub mod directory;

@@ -20,6 +20,7 @@ use tracing::Instrument;
 
 use crate::auth::{bearer_token, Authentication, JwtVerifier};
 use crate::background::BackgroundTask;
+use crate::client_address::{TrustedProxies, FORWARDED_FOR};
 use crate::error::{graphql_error, KitError};
 use crate::peer::{self, InternalCaller};
 use crate::secret::Secret;
@@ -29,8 +30,8 @@ use crate::secret::Secret;
 /// connection is as fresh as one per request).
 pub type PerRequestData = Arc<dyn Fn(&mut Data) + Send + Sync>;
 
-/// The client address as the subgraph best knows it: the first `X-Forwarded-For` hop set
-/// by the router, else the TCP peer.
+/// The client address as the subgraph best knows it: what a trusted proxy (the router)
+/// says in `X-Forwarded-For`, else the TCP peer ([`crate::client_address`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -61,6 +62,9 @@ pub struct GraphqlService<Q, M, S> {
     /// The token other services present to call `@inaccessible` internal fields; `None`
     /// refuses every internal call.
     pub internal_token: Option<Secret<String>>,
+    /// Whose `X-Forwarded-For` names the client ([`ClientIp`]); the service's
+    /// `server.trusted_proxies`.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A federated schema (with its `Subscription` type exported in `_service.sdl`, which
@@ -151,6 +155,7 @@ where
     S: SubscriptionType + 'static,
 {
     let client_ip = client_ip(
+        &service.trusted_proxies,
         request.headers(),
         request.extensions().get::<ConnectInfo<SocketAddr>>(),
     );
@@ -310,13 +315,16 @@ fn unauthenticated(err: KitError) -> Response {
     GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response()
 }
 
-fn client_ip(headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>) -> ClientIp {
+fn client_ip(
+    trusted: &TrustedProxies,
+    headers: &HeaderMap,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+) -> ClientIp {
     let forwarded = headers
-        .get("x-forwarded-for")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').next())
-        .and_then(|first| first.trim().parse::<IpAddr>().ok());
-    ClientIp(forwarded.or(peer.map(|info| info.0.ip())))
+        .get_all(FORWARDED_FOR)
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    ClientIp(trusted.client_address(peer.map(|info| info.0.ip()), forwarded))
 }
 
 #[cfg(test)]
@@ -324,20 +332,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forwarded_for_wins_over_the_peer() {
+    fn forwarded_for_counts_only_from_a_trusted_proxy() {
         let mut headers = HeaderMap::new();
         let peer = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 9)));
         assert_eq!(
-            client_ip(&headers, Some(&peer)).0,
+            client_ip(&TrustedProxies::loopback(), &headers, Some(&peer)).0,
             Some(IpAddr::from([127, 0, 0, 1]))
         );
         headers.insert(
-            "x-forwarded-for",
+            FORWARDED_FOR,
             "203.0.113.7, 10.0.0.1".parse().expect("valid header"),
         );
         assert_eq!(
-            client_ip(&headers, Some(&peer)).0,
-            Some(IpAddr::from([203, 0, 113, 7]))
+            client_ip(&TrustedProxies::none(), &headers, Some(&peer)).0,
+            Some(IpAddr::from([127, 0, 0, 1])),
+            "nobody is trusted: the peer"
+        );
+        assert_eq!(
+            client_ip(&TrustedProxies::loopback(), &headers, Some(&peer)).0,
+            Some(IpAddr::from([10, 0, 0, 1])),
+            "the rightmost hop a trusted proxy wrote"
         );
     }
 }

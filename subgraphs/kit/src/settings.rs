@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::client_address::TrustedProxies;
 use crate::secret::Secret;
 
 /// Where a service listens.
@@ -16,6 +17,11 @@ use crate::secret::Secret;
 pub struct ServerSettings {
     /// Socket address for `/graphql`, `/health` and `/ready`.
     pub listen: SocketAddr,
+    /// Proxies (the router's network) whose `X-Forwarded-For` names the client, as a
+    /// list or one comma-separated string of networks; default none: the TCP peer is
+    /// the client (see [`crate::client_address`]).
+    #[serde(default)]
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The service's relational database.

@@ -410,7 +410,9 @@ pub struct Subscription;
 
 #[Subscription]
 impl Subscription {
-    /// Each match your actor is placed in, once, as it forms.
+    /// Each match your actor is placed in, once, as it forms. A match formed in the
+    /// minute before you subscribed comes first, so subscribing (or reconnecting) just
+    /// after being matched loses nothing.
     #[graphql(directive = authenticated::apply())]
     async fn match_found(
         &self,
@@ -421,15 +423,24 @@ impl Subscription {
         let deps = deps(ctx);
         let actor_id = parse_id(&actor_id)?;
         owned_by(deps.actors.as_ref(), actor_id, viewer).await?;
-        Ok(deps
-            .pubsub
-            .subscribe(&match_found_topic(actor_id))
-            .filter_map(move |message| {
-                let decoded = serde_json::from_str::<MatchView>(&message);
-                if let Err(err) = &decoded {
-                    tracing::warn!(%actor_id, cause = %err, "unreadable live match skipped");
-                }
-                std::future::ready(decoded.ok().map(Match))
-            }))
+        // Listen first, then look back: a match forming in between is in both, and the
+        // live copy of the one already sent is skipped.
+        let live = deps.pubsub.subscribe(&match_found_topic(actor_id));
+        let since = Utc::now() - chrono::Duration::seconds(matches::MATCH_FOUND_CATCH_UP_SECS);
+        let recent = matches::recent_match_of(&deps.db, actor_id, since).await?;
+        let already_sent = recent.as_ref().map(|found| found.id);
+        let live = live.filter_map(move |message| {
+            let decoded = serde_json::from_str::<MatchView>(&message);
+            if let Err(err) = &decoded {
+                tracing::warn!(%actor_id, cause = %err, "unreadable live match skipped");
+            }
+            std::future::ready(
+                decoded
+                    .ok()
+                    .filter(|found| Some(found.id) != already_sent)
+                    .map(Match),
+            )
+        });
+        Ok(futures_util::stream::iter(recent.map(Match)).chain(live))
     }
 }

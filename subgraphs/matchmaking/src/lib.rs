@@ -56,6 +56,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     settings
         .rules
         .validate()
@@ -88,6 +89,7 @@ pub async fn app(
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),
             ready: Arc::new(db),
             internal_token: None,
+            trusted_proxies,
         }),
         // The matcher stops first, so its last events still reach the relay's table.
         background: vec![matcher, relay],

@@ -1,7 +1,7 @@
 //! Formed matches as readers see them, who may read them, and their live delivery.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use subgraph_kit::auth::{Viewer, SCOPE_ADMIN};
 use subgraph_kit::pubsub::PubSub;
@@ -87,6 +87,46 @@ pub async fn publish_match_found(pubsub: &dyn PubSub, formed: &MatchView) {
             tracing::warn!(match_id = %formed.id, %actor_id, cause = %err, "match not delivered live");
         }
     }
+}
+
+/// How far back a new `matchFound` subscription looks for a match its actor was just
+/// placed in: a client that subscribes (or reconnects) moments after the match formed
+/// still learns of it.
+pub const MATCH_FOUND_CATCH_UP_SECS: i64 = 60;
+
+/// The newest match `actor_id` was placed in since `since`, if any.
+pub async fn recent_match_of(
+    db: &DatabaseConnection,
+    actor_id: Uuid,
+    since: DateTime<Utc>,
+) -> Result<Option<MatchView>, MatchmakingError> {
+    let ticket_ids: Vec<Uuid> = ticket_member::Entity::find()
+        .select_only()
+        .column(ticket_member::Column::TicketId)
+        .filter(ticket_member::Column::ActorId.eq(actor_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let match_ids: Vec<Uuid> = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::MatchId)
+        .filter(ticket::Column::Id.is_in(ticket_ids))
+        .filter(ticket::Column::MatchId.is_not_null())
+        .into_tuple::<Option<Uuid>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    formed_match::Entity::find()
+        .filter(formed_match::Column::Id.is_in(match_ids))
+        .filter(formed_match::Column::CreatedAt.gte(since))
+        .order_by_desc(formed_match::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map(MatchView::from_row)
+        .transpose()
+        .map_err(Into::into)
 }
 
 /// The match `id`, stored.

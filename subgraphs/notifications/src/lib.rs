@@ -38,6 +38,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let db = subgraph_kit::db::connect_and_migrate::<migrations::notifications::Migrator>(
         &settings.database,
     )
@@ -70,6 +71,7 @@ pub async fn app(
             per_request: Arc::new(|_: &mut async_graphql::Data| {}),
             ready: Arc::new(db),
             internal_token: None,
+            trusted_proxies,
         }),
         background,
     })

@@ -77,6 +77,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let receipt_providers = receipt_providers(&settings)?;
     if receipt_providers.is_empty() {
         tracing::info!("no store configured: receipt purchases are refused");
@@ -102,6 +103,7 @@ pub async fn app(
             per_request,
             ready: Arc::new(db),
             internal_token: None,
+            trusted_proxies,
         }),
         background: vec![relay],
     })

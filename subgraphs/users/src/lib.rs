@@ -70,6 +70,7 @@ pub async fn app_with(
     settings: Arc<UsersSettings>,
     board: SanctionBoard,
 ) -> anyhow::Result<Router> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     service::ensure_bootstrap_admin(&db, &settings).await?;
     let published =
         account_sanctions::publish_active(&db, &board, settings.tokens.access_token_ttl_secs)
@@ -98,6 +99,7 @@ pub async fn app_with(
         per_request: Arc::new(|_| {}),
         ready: Arc::new(db),
         internal_token,
+        trusted_proxies,
     };
     Ok(server::app(service).route(JWKS_PATH, get(move || async move { Json(jwks.clone()) })))
 }

@@ -1,10 +1,13 @@
 //! In-process tests of the users app (SQLite, or PostgreSQL when
 //! `CHAOS_TEST_POSTGRES_URL` is set): sanctions applied through the internal mutations,
-//! and what a banned or muted account can still do.
+//! what a banned or muted account can still do, and whose address a failed login counts
+//! against.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::Router;
 use serde_json::{json, Value};
@@ -29,6 +32,11 @@ struct Harness {
 }
 
 async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+/// [`harness`] with settings changed by `configure` first.
+async fn harness_with(configure: impl FnOnce(&mut UsersSettings)) -> Harness {
     let database = TestDatabase::create("users").await;
     let mut settings: UsersSettings = serde_json::from_value(json!({
         "server": { "listen": "127.0.0.1:0" },
@@ -37,6 +45,7 @@ async fn harness() -> Harness {
     .expect("minimal settings parse");
     settings.database = database.settings;
     settings.peers.internal_token = Some(Secret::new(INTERNAL_TOKEN.to_string()));
+    configure(&mut settings);
     let settings = Arc::new(settings);
     let db =
         subgraph_kit::db::connect_and_migrate::<migrations::users::Migrator>(&settings.database)
@@ -58,7 +67,21 @@ async fn harness() -> Harness {
 
 impl Harness {
     async fn post(&self, query: &str, variables: Value, headers: &[(&str, &str)]) -> Value {
+        self.post_from(None, query, variables, headers).await
+    }
+
+    /// [`Harness::post`] over a connection from `peer` (as axum's listener records it).
+    async fn post_from(
+        &self,
+        peer: Option<SocketAddr>,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> Value {
         let mut request = Request::post("/graphql").header("content-type", "application/json");
+        if let Some(peer) = peer {
+            request = request.extension(ConnectInfo(peer));
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -118,6 +141,17 @@ impl Harness {
             .expect("reads")
             .remove(0)
             .username
+    }
+
+    /// A login from `peer` whose `X-Forwarded-For` says `forwarded_for`.
+    async fn login_from(&self, peer: SocketAddr, forwarded_for: &str, username: &str) -> Value {
+        self.post_from(
+            Some(peer),
+            "mutation($u: String!) { login(username: $u, password: \"a guess\") { accessToken } }",
+            json!({ "u": username }),
+            &[("x-forwarded-for", forwarded_for)],
+        )
+        .await
     }
 
     async fn login(&self, username: &str, password: &str) -> Value {
@@ -366,4 +400,46 @@ fn existing_settings_without_sanction_fields_still_parse() {
     assert!(settings.peers.internal_token.is_none());
     assert!(settings.sanctions.redis_url.is_none());
     assert_eq!(settings.sanctions.namespace, "chaos");
+}
+
+/// An insider on the cluster network calls users directly, claiming a fresh address in
+/// `X-Forwarded-For` on every try: no proxy is trusted, so the claims are ignored and
+/// the caller's own address is locked out; another caller is not.
+#[tokio::test]
+async fn claimed_forwarded_addresses_do_not_escape_the_address_lockout() {
+    let harness = harness_with(|settings| settings.lockout.max_ip_failures = 3).await;
+    let attacker = SocketAddr::from(([192, 0, 2, 10], 50_000));
+    for i in 0..3 {
+        let answer = harness
+            .login_from(attacker, &format!("198.51.100.{i}"), "ghost")
+            .await;
+        assert_eq!(code(&answer), Some("INVALID_CREDENTIALS"), "{answer}");
+    }
+    let answer = harness.login_from(attacker, "198.51.100.99", "ghost").await;
+    assert_eq!(code(&answer), Some("TOO_MANY_LOGIN_ATTEMPTS"), "{answer}");
+    let bystander = SocketAddr::from(([192, 0, 2, 11], 50_000));
+    let answer = harness
+        .login_from(bystander, "198.51.100.99", "ghost")
+        .await;
+    assert_eq!(code(&answer), Some("INVALID_CREDENTIALS"), "{answer}");
+}
+
+/// Behind a trusted router, the address the router forwards is the client: two players
+/// behind one router lock out separately.
+#[tokio::test]
+async fn a_trusted_router_names_the_client() {
+    let harness = harness_with(|settings| {
+        settings.lockout.max_ip_failures = 3;
+        settings.server.trusted_proxies = "10.0.0.0/8".parse().expect("a network");
+    })
+    .await;
+    let router = SocketAddr::from(([10, 0, 0, 5], 40_000));
+    for _ in 0..3 {
+        let answer = harness.login_from(router, "203.0.113.7", "ghost").await;
+        assert_eq!(code(&answer), Some("INVALID_CREDENTIALS"), "{answer}");
+    }
+    let answer = harness.login_from(router, "203.0.113.7", "ghost").await;
+    assert_eq!(code(&answer), Some("TOO_MANY_LOGIN_ATTEMPTS"), "{answer}");
+    let answer = harness.login_from(router, "203.0.113.8", "ghost").await;
+    assert_eq!(code(&answer), Some("INVALID_CREDENTIALS"), "{answer}");
 }

@@ -47,6 +47,7 @@ pub async fn app(
     verifier: Arc<JwtVerifier>,
     bus: Arc<dyn EventBus>,
 ) -> anyhow::Result<ServiceApp> {
+    let trusted_proxies = settings.server.trusted_proxies.clone();
     let db =
         subgraph_kit::db::connect_and_migrate::<migrations::world::Migrator>(&settings.database)
             .await?;
@@ -89,6 +90,7 @@ pub async fn app(
             per_request,
             ready: Arc::new(db),
             internal_token: settings.peers.internal_token.clone(),
+            trusted_proxies,
         }),
         background: vec![relay, content, actors],
     })

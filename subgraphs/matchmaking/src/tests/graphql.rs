@@ -322,6 +322,55 @@ async fn match_found_reaches_each_matched_player_once() {
     }
 }
 
+/// A player who subscribes (or reconnects) just after being matched still gets the match,
+/// once; a match older than the catch-up window is not replayed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_subscriber_gets_the_match_that_formed_just_before() {
+    let harness = Harness::new().await;
+    let (first, first_actor, _) = harness.queued("duel", 1000).await;
+    let (_, _, _) = harness.queued("duel", 1020).await;
+    let outcome = harness.tick(Utc::now()).await;
+    assert_eq!(outcome.formed.len(), 1);
+
+    let mut late = harness
+        .schema
+        .execute_stream(request(
+            Some(&first),
+            MATCH_FOUND,
+            json!({ "actor": first_actor }),
+        ))
+        .boxed();
+    let message = data(
+        next_within(&mut late, Duration::from_secs(5))
+            .await
+            .expect("the recent match comes first"),
+    );
+    assert_eq!(
+        message["matchFound"]["id"],
+        outcome.formed[0].id.to_string()
+    );
+    // The live copy of the same match is not sent again.
+    crate::matches::publish_match_found(harness.matcher.pubsub.as_ref(), &outcome.formed[0]).await;
+    assert!(next_within(&mut late, Duration::from_millis(300))
+        .await
+        .is_none());
+
+    // Once the window has passed, a new subscription starts empty.
+    let old = Utc::now() - chrono::Duration::seconds(crate::matches::MATCH_FOUND_CATCH_UP_SECS + 1);
+    entities::matchmaking::formed_match::Entity::update_many()
+        .col_expr(
+            entities::matchmaking::formed_match::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(old),
+        )
+        .exec(&harness.db)
+        .await
+        .expect("ages the match");
+    let mut later = subscribe(&harness, &first, first_actor).await;
+    assert!(next_within(&mut later, Duration::from_millis(300))
+        .await
+        .is_none());
+}
+
 #[test]
 fn the_sdl_extends_actor_and_exports_the_subscription() {
     let sdl = subgraph_kit::sdl::federated_sdl(&crate::schema(None));
