@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
@@ -200,7 +200,10 @@ pub async fn login(
         record_ip_failure(db, settings, &ip, now).await?;
         return Err(UsersError::InvalidCredentials);
     };
-    if account.locked_until.is_some_and(|until| until > now) {
+    // Take one of the account's attempts before the slow hash: concurrent guesses each
+    // need one, so no more than `max_account_failures` are ever checked at once, and
+    // the rest are refused here without hashing.
+    if !reserve_attempt(db, settings, &account, now).await? {
         return Err(UsersError::AccountLocked);
     }
     if !passwords::verify(password.to_string(), account.password_hash.clone()).await? {
@@ -240,6 +243,53 @@ pub async fn login(
     Ok(tokens)
 }
 
+/// Counts one attempt against the account, in one conditional update: `false` when it
+/// is locked, or when `max_account_failures` attempts are already counted (failed, or
+/// still being checked). A successful login sets the count back to zero.
+async fn reserve_attempt(
+    db: &DatabaseConnection,
+    settings: &UsersSettings,
+    account: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, UsersError> {
+    let reserved = user::Entity::update_many()
+        .col_expr(
+            user::Column::FailedLogins,
+            Expr::col(user::Column::FailedLogins).add(1),
+        )
+        .filter(user::Column::Id.eq(account.id))
+        .filter(user::Column::FailedLogins.lt(settings.lockout.max_account_failures))
+        .filter(
+            user::Column::LockedUntil
+                .is_null()
+                .or(user::Column::LockedUntil.lte(now)),
+        )
+        .exec(db)
+        .await?;
+    if reserved.rows_affected == 1 {
+        return Ok(true);
+    }
+    // All attempts are taken but the account is not locked (guesses still being
+    // checked, or a process that stopped mid-check left its count): lock it now, so the
+    // count cannot stay spent forever and the lock expires as any other.
+    let until = now + Duration::seconds(settings.lockout.account_lock_secs);
+    user::Entity::update_many()
+        .col_expr(user::Column::FailedLogins, Expr::value(0))
+        .col_expr(user::Column::LockedUntil, Expr::value(Some(until)))
+        .filter(user::Column::Id.eq(account.id))
+        .filter(user::Column::FailedLogins.gte(settings.lockout.max_account_failures))
+        .filter(
+            user::Column::LockedUntil
+                .is_null()
+                .or(user::Column::LockedUntil.lte(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(false)
+}
+
+/// A checked attempt failed (it was counted by [`reserve_attempt`]): locks the account
+/// once `max_account_failures` are counted.
 async fn record_account_failure(
     db: &DatabaseConnection,
     settings: &UsersSettings,
@@ -247,15 +297,6 @@ async fn record_account_failure(
     now: DateTime<Utc>,
 ) -> Result<(), UsersError> {
     let txn = begin_write(db).await?;
-    // Increment in SQL so concurrent failures all count.
-    user::Entity::update_many()
-        .col_expr(
-            user::Column::FailedLogins,
-            Expr::col(user::Column::FailedLogins).add(1),
-        )
-        .filter(user::Column::Id.eq(account.id))
-        .exec(&txn)
-        .await?;
     let failures = user::Entity::find_by_id(account.id)
         .one(&txn)
         .await?
@@ -275,6 +316,10 @@ async fn record_account_failure(
     Ok(())
 }
 
+/// Counts a failed login against `ip`, and locks the address once `max_ip_failures` fall
+/// within one window. Every step is one statement, so concurrent failures (from
+/// several replicas too) all count: the row is created if missing, then incremented
+/// (or restarted when its window has passed) in SQL.
 async fn record_ip_failure(
     db: &DatabaseConnection,
     settings: &UsersSettings,
@@ -282,39 +327,54 @@ async fn record_ip_failure(
     now: DateTime<Utc>,
 ) -> Result<(), UsersError> {
     let lockout = &settings.lockout;
-    let txn = begin_write(db).await?;
-    let existing = ip_login_failure::Entity::find_by_id(ip.to_string())
-        .one(&txn)
-        .await?;
-    let (failures, window_started_at) = match &existing {
-        Some(record)
-            if record.window_started_at + Duration::seconds(lockout.ip_window_secs) > now =>
-        {
-            (record.failures + 1, record.window_started_at)
-        }
-        _ => (1, now),
-    };
-    let locked_until = (failures >= lockout.max_ip_failures)
-        .then(|| now + Duration::seconds(lockout.ip_lock_secs));
-    if locked_until.is_some() {
-        tracing::warn!(
-            ip,
-            failures,
-            "client address locked after repeated failed logins"
-        );
-    }
-    let record = ip_login_failure::ActiveModel {
+    let window_cutoff = now - Duration::seconds(lockout.ip_window_secs);
+    ip_login_failure::Entity::insert(ip_login_failure::ActiveModel {
         ip: Set(ip.to_string()),
-        failures: Set(if locked_until.is_some() { 0 } else { failures }),
-        window_started_at: Set(window_started_at),
-        locked_until: Set(locked_until),
-    };
-    if existing.is_some() {
-        record.update(&txn).await?;
-    } else {
-        record.insert(&txn).await?;
+        failures: Set(0),
+        window_started_at: Set(now),
+        locked_until: Set(None),
+    })
+    .on_conflict_do_nothing_on([ip_login_failure::Column::Ip])
+    .exec(db)
+    .await?;
+    let in_window = Expr::col(ip_login_failure::Column::WindowStartedAt).gt(window_cutoff);
+    ip_login_failure::Entity::update_many()
+        .col_expr(
+            ip_login_failure::Column::Failures,
+            CaseStatement::new()
+                .case(
+                    in_window.clone(),
+                    Expr::col(ip_login_failure::Column::Failures).add(1),
+                )
+                .finally(Expr::val(1))
+                .into(),
+        )
+        .col_expr(
+            ip_login_failure::Column::WindowStartedAt,
+            CaseStatement::new()
+                .case(
+                    in_window,
+                    Expr::col(ip_login_failure::Column::WindowStartedAt),
+                )
+                .finally(Expr::val(now))
+                .into(),
+        )
+        .filter(ip_login_failure::Column::Ip.eq(ip))
+        .exec(db)
+        .await?;
+    let locked = ip_login_failure::Entity::update_many()
+        .col_expr(ip_login_failure::Column::Failures, Expr::value(0))
+        .col_expr(
+            ip_login_failure::Column::LockedUntil,
+            Expr::value(Some(now + Duration::seconds(lockout.ip_lock_secs))),
+        )
+        .filter(ip_login_failure::Column::Ip.eq(ip))
+        .filter(ip_login_failure::Column::Failures.gte(lockout.max_ip_failures))
+        .exec(db)
+        .await?;
+    if locked.rows_affected > 0 {
+        tracing::warn!(ip, "client address locked after repeated failed logins");
     }
-    txn.commit().await?;
     Ok(())
 }
 

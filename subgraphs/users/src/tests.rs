@@ -443,3 +443,43 @@ async fn a_trusted_router_names_the_client() {
     let answer = harness.login_from(router, "203.0.113.8", "ghost").await;
     assert_eq!(code(&answer), Some("INVALID_CREDENTIALS"), "{answer}");
 }
+
+/// The race: 39 wrong passwords and the right one at once. Attempts are counted before
+/// the slow hash, so at most `max_account_failures` are checked; the rest are refused
+/// as locked without hashing, and the account ends locked unless the right one was
+/// among those checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_guesses_check_at_most_the_allowed_number_of_passwords() {
+    let harness = harness_with(|settings| settings.lockout.max_ip_failures = 1_000).await;
+    let (user_id, _, _) = harness.player().await;
+    let name = harness.username(user_id).await;
+    let max = harness.settings.lockout.max_account_failures;
+    let attempts = (0..40).map(|i| {
+        let password = if i == 20 {
+            "correct horse"
+        } else {
+            "wrong horse"
+        };
+        harness.login(&name, password)
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let count = |wanted: &str| answers.iter().filter(|a| code(a) == Some(wanted)).count();
+    let signed_in = answers
+        .iter()
+        .filter(|a| a["data"]["login"]["accessToken"].is_string())
+        .count();
+    let checked = count("INVALID_CREDENTIALS") + signed_in;
+    assert!(
+        checked <= usize::try_from(max).expect("small"),
+        "{checked} passwords checked: {answers:?}"
+    );
+    assert_eq!(
+        count("ACCOUNT_LOCKED") + checked,
+        answers.len(),
+        "{answers:?}"
+    );
+    if signed_in == 0 {
+        let after = harness.login(&name, "correct horse").await;
+        assert_eq!(code(&after), Some("ACCOUNT_LOCKED"), "{after}");
+    }
+}
