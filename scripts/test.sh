@@ -27,10 +27,11 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 
 # cargo-nextest (one process per test, per-test timings) when installed, else cargo test.
 have_nextest() { cargo nextest --version >/dev/null 2>&1; }
-# Tests spend part of their time waiting on sockets and engines: half again as many at
-# once as there are cores finished both the SQLite and the end-to-end engine pass sooner
-# on 2 cores (65 s instead of 91 s, 161 s instead of 190 s; 4 at once gained nothing more).
-export NEXTEST_TEST_THREADS="${NEXTEST_TEST_THREADS:-$((($(nproc) * 3 + 1) / 2))}"
+# One test per core. Three at once on 2 cores finished sooner (SQLite pass 65 s
+# instead of 91 s, end-to-end on the engines 161 s instead of 190 s) but twice in eight
+# runs left the matchmaking rating-band test without its matches until it timed out
+# (cause not found yet; docs/building.md).
+export NEXTEST_TEST_THREADS="${NEXTEST_TEST_THREADS:-$(nproc)}"
 
 # The tests of the selected packages (all of them by default). Without nextest, the
 # span-capturing trace test runs in a process of its own: it installs the process's
