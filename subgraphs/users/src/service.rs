@@ -272,19 +272,7 @@ async fn reserve_attempt(
     // All attempts are taken but the account is not locked (guesses still being
     // checked, or a process that stopped mid-check left its count): lock it now, so the
     // count cannot stay spent forever and the lock expires as any other.
-    let until = now + Duration::seconds(settings.lockout.account_lock_secs);
-    user::Entity::update_many()
-        .col_expr(user::Column::FailedLogins, Expr::value(0))
-        .col_expr(user::Column::LockedUntil, Expr::value(Some(until)))
-        .filter(user::Column::Id.eq(account.id))
-        .filter(user::Column::FailedLogins.gte(settings.lockout.max_account_failures))
-        .filter(
-            user::Column::LockedUntil
-                .is_null()
-                .or(user::Column::LockedUntil.lte(now)),
-        )
-        .exec(db)
-        .await?;
+    lock_if_attempts_spent(db, settings, account, now).await?;
     Ok(false)
 }
 
@@ -296,30 +284,36 @@ async fn record_account_failure(
     account: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<(), UsersError> {
-    let txn = begin_write(db).await?;
-    let failures = user::Entity::find_by_id(account.id)
-        .one(&txn)
-        .await?
-        .map(|u| u.failed_logins)
-        .unwrap_or(0);
-    if failures >= settings.lockout.max_account_failures {
-        let until = now + Duration::seconds(settings.lockout.account_lock_secs);
-        user::Entity::update_many()
-            .col_expr(user::Column::FailedLogins, Expr::value(0))
-            .col_expr(user::Column::LockedUntil, Expr::value(Some(until)))
-            .filter(user::Column::Id.eq(account.id))
-            .exec(&txn)
-            .await?;
+    lock_if_attempts_spent(db, settings, account, now).await
+}
+
+/// Locks `account` (and starts its count again) when `max_account_failures` attempts
+/// are counted and it is not locked already; one conditional update.
+async fn lock_if_attempts_spent(
+    db: &DatabaseConnection,
+    settings: &UsersSettings,
+    account: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<(), UsersError> {
+    let until = now + Duration::seconds(settings.lockout.account_lock_secs);
+    let locked = user::Entity::update_many()
+        .col_expr(user::Column::FailedLogins, Expr::value(0))
+        .col_expr(user::Column::LockedUntil, Expr::value(Some(until)))
+        .filter(user::Column::Id.eq(account.id))
+        .filter(user::Column::FailedLogins.gte(settings.lockout.max_account_failures))
+        .filter(
+            user::Column::LockedUntil
+                .is_null()
+                .or(user::Column::LockedUntil.lte(now)),
+        )
+        .exec(db)
+        .await?;
+    if locked.rows_affected > 0 {
         tracing::warn!(user_id = %account.id, "account locked after repeated failed logins");
     }
-    txn.commit().await?;
     Ok(())
 }
 
-/// Counts a failed login against `ip`, and locks the address once `max_ip_failures` fall
-/// within one window. Every step is one statement, so concurrent failures (from
-/// several replicas too) all count: the row is created if missing, then incremented
-/// (or restarted when its window has passed) in SQL.
 async fn record_ip_failure(
     db: &DatabaseConnection,
     settings: &UsersSettings,
